@@ -1,0 +1,74 @@
+"""Self-checks for the lessons' exercises.
+
+Every exercise ends with a check that tells the learner whether the answer is
+right, and if not, what is wrong and a hint. Checks print instead of raising so
+a notebook keeps running while the learner works; they also return a boolean so
+tests (and instructors) can assert on them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Feedback:
+    """The verdict of one check: passed or not, what is wrong, and a hint."""
+
+    ok: bool
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"✅ Correct. {self.message}".strip()
+        text = f"❌ Not yet: {self.message}"
+        return f"{text}\n💡 Hint: {self.hint}" if self.hint else text
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def report(feedback: Feedback) -> bool:
+    """Print a check's verdict for the learner and return whether it passed.
+
+    >>> report(Feedback(True, "Well done."))
+    ✅ Correct. Well done.
+    True
+    """
+    print(feedback)
+    return feedback.ok
+
+
+def not_answered(value: object, hint: str) -> Feedback | None:
+    """Return a 'not answered yet' verdict when the placeholder is still in place.
+
+    Exercises start with ``answer = ...`` (Ellipsis) or ``None`` so the notebook
+    runs before the learner has written anything.
+
+    >>> not_answered(..., "try len()").ok
+    False
+    >>> not_answered(3, "try len()") is None
+    True
+    """
+    if value is ... or value is None:
+        return Feedback(False, "you have not answered yet (the placeholder is still there).", hint)
+    return None
+
+
+def close_to(value: object, expected: float, tolerance: float, what: str, hint: str) -> Feedback:
+    """Check a numeric answer against an expected value within ``tolerance``.
+
+    >>> bool(close_to(0.51, 0.5, 0.02, "the rate", "divide by the total"))
+    True
+    """
+    missing = not_answered(value, hint)
+    if missing:
+        return missing
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return Feedback(False, f"{what} should be a number, got {type(value).__name__}.", hint)
+    if abs(number - expected) <= tolerance:
+        return Feedback(True, f"{what} = {number:g}.")
+    side = "high" if number > expected else "low"
+    return Feedback(False, f"{what} = {number:g} is too {side}.", hint)
