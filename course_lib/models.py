@@ -233,3 +233,19 @@ def chat(
             text = tokenizer.decode(row, skip_special_tokens=True).strip()
             results.append(Generation(text, int(mask.sum()), n_new, seconds))
     return results
+
+
+def _main(argv: Sequence[str]) -> int:
+    """``python -m course_lib.models warm``: convert the generator now (used by set-up)."""
+    if list(argv) != ["warm"]:
+        print("usage: python -m course_lib.models warm")
+        return 2
+    print(f"generator ready at {llm_path()}")
+    print(f"embedder ready at {package_dir(*EMBEDDER_PACKAGE) / 'model'}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_main(sys.argv[1:]))

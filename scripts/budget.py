@@ -1,0 +1,156 @@
+"""Run notebooks with the course kernel and record their time and peak memory.
+
+Usage: python scripts/budget.py [notebooks/NN_x.ipynb ...]   (default: every notebook)
+
+Each notebook runs top to bottom in a fresh `rag-vs-ft` kernel and is saved in place
+with its outputs, so the committed outputs are those of the measured run. Wall
+seconds and peak resident memory (MB; the kernel process plus its children, sampled
+every 0.1 s) go to docs/budget.csv; the README's budget table and each notebook's
+`<!-- budget -->` header line are rewritten from that file.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+CSV_PATH = ROOT / "docs" / "budget.csv"
+README = ROOT / "README.md"
+KERNEL = "rag-vs-ft"
+LIMIT_SECONDS, LIMIT_MB, COURSE_LIMIT_SECONDS = 300, 2048, 1800
+
+
+class PeakSampler(threading.Thread):
+    """Polls the resident memory of a process tree and keeps the maximum."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak, self._stop = pid, every, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                procs = [root] + root.children(recursive=True)
+                rss = 0
+                for p in procs:
+                    try:
+                        rss += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(self.every)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self.join()
+        return self.peak
+
+
+def run_notebook(path: Path) -> tuple[float, float]:
+    """Execute one notebook in place; return (wall seconds, peak MB)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=900, resources={"metadata": {"path": str(path.parent)}})
+    began = time.perf_counter()
+    with client.setup_kernel():
+        sampler = PeakSampler(client.km.provisioner.process.pid)
+        sampler.start()
+        try:
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+        finally:
+            peak = sampler.stop()
+    seconds = time.perf_counter() - began
+    nbformat.write(nb, path)
+    return seconds, peak / 2**20
+
+
+def read_rows() -> dict[str, dict[str, str]]:
+    if not CSV_PATH.exists():
+        return {}
+    with CSV_PATH.open() as f:
+        return {row["notebook"]: row for row in csv.DictReader(f)}
+
+
+def write_rows(rows: dict[str, dict[str, str]]) -> None:
+    CSV_PATH.parent.mkdir(exist_ok=True)
+    with CSV_PATH.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["notebook", "seconds", "peak_mb"])
+        writer.writeheader()
+        for name in sorted(rows):
+            writer.writerow(rows[name])
+
+
+def table(rows: dict[str, dict[str, str]]) -> str:
+    lines = ["| notebook | run time | peak memory | within budget |", "|---|---:|---:|:---:|"]
+    total = 0.0
+    for name in sorted(rows):
+        s, mb = float(rows[name]["seconds"]), float(rows[name]["peak_mb"])
+        total += s
+        ok = "yes" if s <= LIMIT_SECONDS and mb <= LIMIT_MB else "**no**"
+        lines.append(f"| [{name}](notebooks/{name}) | {s:.0f} s | {mb:.0f} MB | {ok} |")
+    ok = "yes" if total <= COURSE_LIMIT_SECONDS else "**no**"
+    lines.append(f"| **whole course** | **{total / 60:.1f} min** | | {ok} |")
+    return "\n".join(lines)
+
+
+def update_readme(rows: dict[str, dict[str, str]]) -> None:
+    text = README.read_text()
+    new = re.sub(
+        r"(<!-- budget-table -->\n).*?(\n<!-- /budget-table -->)",
+        lambda m: m.group(1) + table(rows) + m.group(2),
+        text,
+        flags=re.S,
+    )
+    README.write_text(new)
+
+
+def update_header(path: Path, seconds: float, peak_mb: float) -> None:
+    """Write the measured numbers into the notebook's `<!-- budget -->` header line."""
+    nb = nbformat.read(path, as_version=4)
+    line = (
+        f"<!-- budget -->**Measured on the reference machine** (2 CPU cores, no GPU): "
+        f"runs in {seconds:.0f} s, peak memory {peak_mb:.0f} MB.<!-- /budget -->"
+    )
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "<!-- budget -->" in cell.source:
+            cell.source = re.sub(r"<!-- budget -->.*?<!-- /budget -->", line, cell.source, flags=re.S)
+            nbformat.write(nb, path)
+            return
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a).resolve() for a in argv] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    rows = read_rows()
+    over = []
+    for path in paths:
+        print(f"running {path.name} ...", flush=True)
+        seconds, peak_mb = run_notebook(path)
+        print(f"  {seconds:.1f} s, peak {peak_mb:.0f} MB", flush=True)
+        rows[path.name] = {"notebook": path.name, "seconds": f"{seconds:.1f}", "peak_mb": f"{peak_mb:.0f}"}
+        update_header(path, seconds, peak_mb)
+        if seconds > LIMIT_SECONDS or peak_mb > LIMIT_MB:
+            over.append(path.name)
+    existing = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
+    rows = {k: v for k, v in rows.items() if k in existing}
+    write_rows(rows)
+    update_readme(rows)
+    print(table(rows))
+    if over:
+        print(f"OVER BUDGET: {', '.join(over)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
