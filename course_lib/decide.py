@@ -1,0 +1,328 @@
+"""Choose between RAG, fine-tuning and a hybrid, with reasons you can read.
+
+A project answers eight questions (:data:`QUESTIONS`). Each answer moves two
+scores, one for RAG and one for fine-tuning, by the amounts in :data:`RULES`;
+:func:`recommend` adds them up and returns the choice together with one reason
+per answer that moved a score, so every recommendation can be traced back to
+the answers that drove it. The module also holds the lesson's comparison table
+(:data:`COMPARISON`), the claims later lessons measure (:data:`CLAIMS`), the
+questionnaire widget and the lesson's exercise checks.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal, Mapping, NamedTuple
+
+from course_lib.exercises import Feedback, close_to, not_answered
+
+Choice = Literal["RAG", "fine-tuning", "hybrid"]
+
+# field -> (question, {allowed value: label shown in the questionnaire})
+QUESTIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "task": ("What must the assistant mainly get right?",
+             {"facts": "facts from documents", "behaviour": "behaviour: tone, format, a skill",
+              "both": "both facts and behaviour"}),
+    "documents": ("Is there a document collection that holds the knowledge?",
+                  {"yes": "yes", "no": "no"}),
+    "labelled_examples": ("How many labelled examples (question → ideal answer) exist?",
+                          {"none": "none", "few": "a few dozen", "many": "hundreds or more"}),
+    "knowledge_changes": ("How often does the knowledge change?",
+                          {"rarely": "rarely (yearly or less)", "sometimes": "monthly",
+                           "often": "weekly or faster"}),
+    "need_sources": ("Must answers show their sources?", {"yes": "yes", "no": "no"}),
+    "latency": ("How tight is the time budget per answer?",
+                {"relaxed": "a second or two is fine", "strict": "every millisecond counts"}),
+    "training_resources": ("What can you spend on training?",
+                           {"none": "nothing", "limited": "a laptop or one small GPU",
+                            "ample": "GPUs and people to run them"}),
+    "tone_control": ("Do you need firm control of tone or answer format?",
+                     {"yes": "yes", "no": "no"}),
+}
+
+# (field, value) -> (RAG points, fine-tuning points, why). Answers not listed move nothing.
+RULES: dict[tuple[str, str], tuple[int, int, str]] = {
+    ("task", "facts"): (2, 0, "answering from facts is what retrieval supplies at answer time"),
+    ("task", "behaviour"): (0, 2, "behaviour (tone, format, a skill) lives in the model's weights"),
+    ("task", "both"): (2, 2, "the job needs facts (retrieval) and behaviour (training)"),
+    ("documents", "yes"): (1, 0, "there is a document collection for retrieval to search"),
+    ("documents", "no"): (-2, 0, "without documents retrieval has nothing to search"),
+    ("labelled_examples", "none"): (0, -3, "there are no labelled examples to train on"),
+    ("labelled_examples", "few"): (0, 1, "a few dozen examples can teach a small adapter a style"),
+    ("labelled_examples", "many"): (0, 2, "hundreds of labelled examples can teach the model a task"),
+    ("knowledge_changes", "rarely"): (0, 1, "stable knowledge can be trained in once"),
+    ("knowledge_changes", "sometimes"): (1, 0, "editing documents monthly is cheaper than retraining"),
+    ("knowledge_changes", "often"): (2, -1, "a trained-in fact goes stale within days; "
+                                           "RAG only needs the new document"),
+    ("need_sources", "yes"): (2, 0, "only retrieval can show which document an answer came from"),
+    ("latency", "strict"): (-1, 1, "retrieval and a longer prompt add delay to every answer"),
+    ("training_resources", "none"): (0, -2, "there is no budget for training"),
+    ("training_resources", "ample"): (0, 1, "ample compute makes training and retraining affordable"),
+    ("tone_control", "yes"): (0, 2, "a firm tone or format is learned most reliably from examples"),
+}
+HYBRID_MIN = 4  # both scores at least this high -> each approach earns its place
+WEAK_MAX = 1  # best score at most this -> neither approach fits well yet
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project's answers to :data:`QUESTIONS`; bad values raise ``ValueError``.
+
+    >>> Project("facts", "yes", "none", "often", "yes", "relaxed", "none", "no").task
+    'facts'
+    """
+
+    task: str
+    documents: str
+    labelled_examples: str
+    knowledge_changes: str
+    need_sources: str
+    latency: str
+    training_resources: str
+    tone_control: str
+
+    def __post_init__(self) -> None:
+        for name in QUESTIONS:
+            value, allowed = getattr(self, name), tuple(QUESTIONS[name][1])
+            if value not in allowed:
+                raise ValueError(f"{name}={value!r} is not an allowed answer; "
+                                 f"choose one of {', '.join(map(repr, allowed))}.")
+
+    @classmethod
+    def from_answers(cls, answers: Mapping[str, str]) -> "Project":
+        """Build a project from a dict, naming missing or unknown fields in the error.
+
+        >>> Project.from_answers({"task": "facts"})
+        Traceback (most recent call last):
+        ...
+        ValueError: missing answers for: documents (one of 'yes', 'no'), ...
+        """
+        if not isinstance(answers, Mapping):
+            raise TypeError(f"answers must be a dict of field -> value, got {type(answers).__name__}.")
+        unknown = sorted(set(answers) - set(QUESTIONS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(unknown)}; "
+                             f"the fields are: {', '.join(QUESTIONS)}.")
+        missing = [name for name in QUESTIONS if name not in answers]
+        if missing:
+            wanted = ", ".join(f"{m} (one of {', '.join(map(repr, QUESTIONS[m][1]))})" for m in missing)
+            raise ValueError(f"missing answers for: {wanted}.")
+        return cls(**{name: answers[name] for name in QUESTIONS})
+
+    def replace(self, **changes: str) -> "Project":
+        """A copy with some answers changed (validated like the original)."""
+        return Project.from_answers({**asdict(self), **changes})
+
+
+@dataclass
+class Recommendation:
+    """The verdict: ``choice``, one reason per answer that mattered, and both scores."""
+
+    choice: Choice
+    reasons: list[str]
+    scores: dict[str, int]
+
+    def __str__(self) -> str:
+        head = f"Recommendation: {self.choice}  (RAG {self.scores['RAG']}, " \
+               f"fine-tuning {self.scores['fine-tuning']})"
+        return "\n".join([head] + [f"  - {r}" for r in self.reasons])
+
+    def to_html(self) -> str:
+        """The verdict as a small HTML block (used by the questionnaire)."""
+        items = "".join(f"<li>{html.escape(r)}</li>" for r in self.reasons)
+        return (f"<b>Recommendation: {self.choice}</b> (RAG {self.scores['RAG']}, "
+                f"fine-tuning {self.scores['fine-tuning']})<ul>{items}</ul>")
+
+
+def _points(rag: int, ft: int) -> str:
+    parts = [f"{p:+d} {name}" for p, name in ((rag, "RAG"), (ft, "fine-tuning")) if p]
+    return ", ".join(parts)
+
+
+def recommend(project: Project | Mapping[str, str]) -> Recommendation:
+    """Recommend RAG, fine-tuning or a hybrid for a project, with reasons.
+
+    Each answer adds the points in :data:`RULES` to the RAG and fine-tuning
+    scores and, if it moved either, contributes a reason naming the answer.
+    Both scores at least ``HYBRID_MIN`` gives "hybrid"; otherwise the higher
+    score wins, and a tie goes to RAG, which needs no training and is undone by
+    removing documents.
+
+    >>> recommend(DIET_BOT).choice
+    'hybrid'
+    """
+    if isinstance(project, Mapping):
+        project = Project.from_answers(project)
+    if not isinstance(project, Project):
+        raise TypeError(f"recommend() takes a Project or a dict of answers, got {type(project).__name__}.")
+    rag = ft = 0
+    reasons: list[str] = []
+    for name in QUESTIONS:
+        value = getattr(project, name)
+        d_rag, d_ft, why = RULES.get((name, value), (0, 0, ""))
+        if d_rag or d_ft:
+            rag, ft = rag + d_rag, ft + d_ft
+            reasons.append(f"{name}={value!r}: {why} ({_points(d_rag, d_ft)}).")
+    if rag >= HYBRID_MIN and ft >= HYBRID_MIN:
+        choice: Choice = "hybrid"
+        reasons.append(f"Both scores reach {HYBRID_MIN}: use fine-tuning for behaviour and RAG for facts.")
+    elif rag >= ft:
+        choice = "RAG"
+        if rag == ft:
+            reasons.append("Tie: RAG first, since it needs no training and is undone by removing documents.")
+    else:
+        choice = "fine-tuning"
+    if max(rag, ft) <= WEAK_MAX:
+        reasons.append("Neither approach fits well yet: start with a good prompt, "
+                       "and collect documents or examples first.")
+    return Recommendation(choice, reasons, {"RAG": rag, "fine-tuning": ft})
+
+
+# The running example's own answers.
+DIET_BOT = Project(task="both", documents="yes", labelled_examples="many", knowledge_changes="often",
+                   need_sources="yes", latency="relaxed", training_resources="limited", tone_control="yes")
+
+
+def questionnaire(start: Project = DIET_BOT):
+    """An ipywidgets questionnaire: one dropdown per question, the verdict below.
+
+    Uses only widgets and ``observe`` calls that exist in ipywidgets 7 and 8
+    (Colab ships 7). The verdict is an ``HTML`` widget, the last child of the box.
+
+    >>> box = questionnaire()                         # doctest: +SKIP
+    >>> box.children[0].value = "facts"               # doctest: +SKIP
+    """
+    import ipywidgets as widgets
+
+    controls = {
+        name: widgets.Dropdown(
+            options=[(label, value) for value, label in options.items()],
+            value=getattr(start, name), description=question,
+            style={"description_width": "initial"}, layout=widgets.Layout(width="90%"))
+        for name, (question, options) in QUESTIONS.items()
+    }
+    verdict = widgets.HTML()
+
+    def update(_change: Any = None) -> None:
+        project = Project(**{name: c.value for name, c in controls.items()})
+        verdict.value = recommend(project).to_html()
+
+    for control in controls.values():
+        control.observe(update, names="value")
+    update()
+    return widgets.VBox([*controls.values(), verdict])
+
+
+class Row(NamedTuple):
+    aspect: str
+    rag: str
+    fine_tuning: str
+
+
+COMPARISON: list[Row] = [
+    Row("Data source", "documents searched at answer time", "labelled examples used once, in training"),
+    Row("Changes to the model", "none: the weights stay as they are", "weights (or a small adapter) are updated"),
+    Row("Flexibility", "swap or edit documents any time", "a new behaviour or fact needs a new training run"),
+    Row("Use cases", "changing facts, large document sets, answers with sources",
+        "tone, format, a narrow skill, short prompts"),
+    Row("Performance", "as good as retrieval: a missed document means a missed fact",
+        "strong on what it was trained on; can over-fit and forget"),
+    Row("Resource needs", "an embedder and an index; no training", "training compute and curated data"),
+    Row("Scalability", "grows with the index (millions of documents)", "each new fact means more training"),
+    Row("Maintenance", "keep the documents and the index current", "retrain and re-evaluate when things change"),
+    Row("Latency", "slower: retrieval plus a longer prompt", "no extra step; a merged adapter costs nothing"),
+    Row("Transparency", "can cite the documents it used", "knowledge hidden in weights, no sources"),
+]
+
+
+def comparison_markdown(rows: list[Row] = COMPARISON) -> str:
+    """The comparison table as Markdown (display it with ``IPython.display.Markdown``).
+
+    >>> comparison_markdown().splitlines()[0]
+    '| aspect | RAG | fine-tuning |'
+    """
+    lines = ["| aspect | RAG | fine-tuning |", "|---|---|---|"]
+    lines += [f"| **{r.aspect}** | {r.rag} | {r.fine_tuning} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+class Claim(NamedTuple):
+    claim: str
+    lesson: str
+    measure: str
+
+
+CLAIMS: list[Claim] = [
+    Claim("Fine-tuning shapes behaviour, tone and format", "05",
+          "preference adherence before vs after fine-tuning"),
+    Claim("Fine-tuning can over-fit", "05", "training vs validation loss over epochs"),
+    Claim("LoRA trains a tiny share of the parameters and stores a small adapter", "06",
+          "trainable share, adapter size vs model size"),
+    Claim("An unmerged adapter adds inference delay; merging removes it", "06",
+          "latency per answer, unmerged vs merged"),
+    Claim("Fine-tuning can make the model forget general skills", "07",
+          "scores on general prompts, base vs fine-tuned"),
+    Claim("Fine-tuning shortens prompts", "02, 11", "prompt tokens, fine-tuned vs RAG prompt"),
+    Claim("RAG reduces hallucination", "09", "hallucination rate, closed-book vs RAG"),
+    Claim("RAG adds transparency through sources", "09", "answers citing the right document id"),
+    Claim("RAG absorbs new knowledge without retraining", "09, 11",
+          "accuracy on the menu update: RAG vs the fine-tuned model"),
+    Claim("RAG adds retrieval latency and prompt length", "09", "latency split into retrieval and generation"),
+    Claim("Better retrieval gives better RAG", "10", "recall@k, MRR, nDCG@10 per retriever"),
+    Claim("Hybrids combine the strengths at a cost in complexity", "11",
+          "one benchmark: base / fine-tuned / RAG / hybrid"),
+]
+
+# Exercise 1: which approach fits each need of the diet-bot?
+NEEDS: dict[str, str] = {
+    "never suggest eggs (the person dislikes them)": "fine-tuning",
+    "what is on the canteen menu this Thursday": "RAG",
+    "always answer in three short bullet points": "fine-tuning",
+    "the allergens of a dish added to the menu yesterday": "RAG",
+    "say which menu sheet an answer came from": "RAG",
+}
+
+
+def check_needs(answer: Any) -> Feedback:
+    """Exercise check: ``answer`` maps every need in :data:`NEEDS` to "RAG" or "fine-tuning"."""
+    hint = "Stable behaviour -> fine-tuning; facts that change or need a source -> RAG."
+    missing = not_answered(answer, hint)
+    if missing:
+        return missing
+    if not isinstance(answer, Mapping):
+        return Feedback(False, f"answer should be a dict need -> approach, got {type(answer).__name__}.", hint)
+    absent = [need for need in NEEDS if need not in answer]
+    if absent:
+        return Feedback(False, f"no approach given for: {absent[0]!r}.", "Copy every key of NEEDS.")
+    wrong = [need for need, approach in NEEDS.items() if answer[need] != approach]
+    if wrong:
+        return Feedback(False, f"{len(wrong)} of {len(NEEDS)} wrong, e.g. {wrong[0]!r}.", hint)
+    return Feedback(True, f"all {len(NEEDS)} needs sorted.")
+
+
+def check_flip(answer: Any, start: Project = DIET_BOT, target: Choice = "RAG") -> Feedback:
+    """Exercise check: ``answer`` differs from ``start`` in one answer and recommends ``target``."""
+    hint = "Look at which answers gave fine-tuning its points in recommend(DIET_BOT).reasons."
+    missing = not_answered(answer, hint)
+    if missing:
+        return missing
+    if not isinstance(answer, Project):
+        return Feedback(False, f"answer should be a Project, got {type(answer).__name__}.",
+                        "Use DIET_BOT.replace(field='value').")
+    changed = [f.name for f in fields(Project) if getattr(answer, f.name) != getattr(start, f.name)]
+    if len(changed) != 1:
+        return Feedback(False, f"you changed {len(changed)} answers ({', '.join(changed) or 'none'}), "
+                               "not exactly one.", hint)
+    got = recommend(answer).choice
+    if got != target:
+        return Feedback(False, f"changing {changed[0]} gives {got!r}, not {target!r}.", hint)
+    return Feedback(True, f"changing {changed[0]} alone turns the diet-bot into a {target} project.")
+
+
+def check_trainable_share(answer: Any, model: Any) -> Feedback:
+    """Exercise check: ``answer`` is the share (0-1) of ``model``'s parameters that train."""
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return close_to(answer, trainable / total, 0.0005, "the trainable share",
+                    "Sum p.numel() over model.parameters(), once for all and once for "
+                    "those with p.requires_grad, and divide.")
