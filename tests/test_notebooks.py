@@ -1,0 +1,101 @@
+"""Every lesson notebook follows the course conventions (see CONTRIBUTING.md).
+
+nbval runs the notebooks themselves (make test); these tests check their shape:
+header, badges, the Colab-only setup cell, exercises with hidden solutions, and that
+they are committed executed, without errors.
+"""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_lib import GITHUB_REPO
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_there_are_lessons():
+    assert NOTEBOOKS, "notebooks/ should hold the lessons"
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def notebook(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_header_states_goals_prerequisites_time_and_budget(notebook):
+    path, nb = notebook
+    header = nb.cells[0].source
+    assert header.startswith(f"# Lesson {path.name[:2]}:")
+    for part in ("Goals", "Prerequisites", "Study time", "<!-- budget -->"):
+        assert part in header, f"{path.name}: header lacks {part}"
+
+
+def test_badges_point_at_this_notebook(notebook):
+    path, nb = notebook
+    header = nb.cells[0].source
+    colab = f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/main/notebooks/{path.name}"
+    binder = f"https://mybinder.org/v2/gh/{GITHUB_REPO}/main?urlpath=lab/tree/notebooks/{path.name}"
+    assert colab in header and binder in header
+
+
+def test_setup_cell_acts_only_on_colab(notebook):
+    path, nb = notebook
+    setup = [c for c in nb.cells if "colab-setup" in c.metadata.get("tags", [])]
+    assert len(setup) == 1, f"{path.name}: one code cell tagged colab-setup"
+    source = setup[0].source
+    assert 'if "google.colab" in sys.modules:' in source
+    body = source.split('if "google.colab" in sys.modules:')[1]
+    assert all(line.startswith("    ") or not line.strip() for line in body.splitlines())
+    assert f"https://github.com/{GITHUB_REPO}" in source
+
+
+def test_uses_the_course_kernel(notebook):
+    path, nb = notebook
+    assert nb.metadata["kernelspec"]["name"] == "rag-vs-ft"
+
+
+def test_has_exercises_with_hidden_solutions(notebook):
+    path, nb = notebook
+    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    assert len(solutions) >= 2, f"{path.name}: at least two exercises with solution cells"
+    for cell in solutions:
+        assert cell.metadata.get("jupyter", {}).get("source_hidden"), "solution source is hidden"
+
+
+def test_is_committed_executed_without_errors(notebook):
+    path, nb = notebook
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), f"{path.name}: run every cell before committing"
+    counts = [c.execution_count for c in code]
+    assert counts == sorted(counts), f"{path.name}: cells were run out of order"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"{path.name}: committed with an error output"
+
+
+def test_budget_line_was_measured(notebook):
+    path, nb = notebook
+    match = re.search(r"<!-- budget -->(.*?)<!-- /budget -->", nb.cells[0].source, re.S)
+    assert match and re.search(r"runs in \d+ s, peak memory \d+ MB", match.group(1)), (
+        f"{path.name}: run `make budget NOTEBOOKS=notebooks/{path.name}`"
+    )
+
+
+def test_readme_links_every_lesson():
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert f"(notebooks/{path.name})" in readme
+
+
+def test_strip_solutions_removes_solution_cells(tmp_path):
+    source = NOTEBOOKS[0]
+    out = tmp_path / "workshop"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "strip_solutions.py"), str(source), "--out", str(out)], check=True)
+    stripped = nbformat.read(out / source.name, as_version=4)
+    assert not [c for c in stripped.cells if "solution" in c.metadata.get("tags", [])]
+    original = nbformat.read(source, as_version=4)
+    assert len(stripped.cells) < len(original.cells)
