@@ -72,3 +72,28 @@ def close_to(value: object, expected: float, tolerance: float, what: str, hint: 
         return Feedback(True, f"{what} = {number:g}.")
     side = "high" if number > expected else "low"
     return Feedback(False, f"{what} = {number:g} is too {side}.", hint)
+
+
+def same_items(value: object, expected: set, what: str, hint: str) -> Feedback:
+    """Check an answer that is a collection against the expected set of items.
+
+    The verdict names what is missing and what should not be there.
+
+    >>> print(same_items(["a", "c"], {"a", "b"}, "the ids", "look again"))
+    ❌ Not yet: the ids: missing ['b']; not expected ['c'].
+    💡 Hint: look again
+    """
+    missing = not_answered(value, hint)
+    if missing:
+        return missing
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return Feedback(False, f"{what} should be a list or set, got {type(value).__name__}.", hint)
+    given = set(value)  # type: ignore[arg-type]
+    if given == set(expected):
+        return Feedback(True, f"{what}: all {len(given)} found.")
+    parts = []
+    if set(expected) - given:
+        parts.append(f"missing {sorted(set(expected) - given)}")
+    if given - set(expected):
+        parts.append(f"not expected {sorted(given - set(expected))}")
+    return Feedback(False, f"{what}: {'; '.join(parts)}.", hint)
