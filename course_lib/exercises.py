@@ -62,7 +62,7 @@ def close_to(value: object, expected: float, tolerance: float, what: str, hint: 
     True
     """
     missing = not_answered(value, hint)
-    if missing:
+    if missing is not None:
         return missing
     try:
         number = float(value)  # type: ignore[arg-type]
@@ -84,7 +84,7 @@ def same_items(value: object, expected: set, what: str, hint: str) -> Feedback:
     💡 Hint: look again
     """
     missing = not_answered(value, hint)
-    if missing:
+    if missing is not None:
         return missing
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
         return Feedback(False, f"{what} should be a list or set, got {type(value).__name__}.", hint)
