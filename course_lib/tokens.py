@@ -1,0 +1,352 @@
+"""Tokens: how text becomes the ids a model reads, and what a prompt costs.
+
+Lesson 02. A model never sees characters, only token ids from its tokenizer's
+vocabulary, framed by the special tokens of its chat template. This module counts
+tokens of texts and chats, builds a RAG prompt and checks it fits the context
+window, and turns a chat into a training example whose labels hide everything
+but the assistant's answers (lesson 05 trains on these).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from course_lib.exercises import close_to, report
+
+ROLES = ("system", "user", "assistant")
+# PyTorch's cross-entropy skips this label, so these positions add nothing to the loss.
+IGNORE_INDEX = -100
+RAG_SYSTEM = (
+    "You are a diet assistant. Answer from the context below and cite the source id "
+    "in brackets. If the context does not contain the answer, say you don't know."
+)
+
+Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+_KEYS = ("input_ids", "attention_mask", "labels")
+
+
+class ContextTooLong(ValueError):
+    """A prompt (plus room for the answer) does not fit the model's context window."""
+
+
+def show_tokens(tokenizer, text: str) -> list[tuple[int, str]]:
+    """Split ``text`` into tokens and return ``(id, piece)`` pairs, pieces decoded one by one.
+
+    Decoding each id alone shows the sub-words exactly as the model sees them,
+    including the leading space that most word-start tokens carry.
+
+    >>> show_tokens(tokenizer, "Oat porridge")      # doctest: +SKIP
+    [(63, 'O'), (261, 'at'), (12911, ' por'), (15334, 'ridge')]
+    """
+    ids = tokenizer(_text(text, "text"), add_special_tokens=False)["input_ids"]
+    return [(i, tokenizer.decode([i])) for i in ids]
+
+
+def check_messages(messages: Sequence[Mapping[str, Any]]) -> list[Message]:
+    """Validate a chat and return it as a list of plain ``{"role", "content"}`` dicts.
+
+    Each message needs a role in ``ROLES`` and non-empty text content, and no other
+    field: a chat template silently ignores unknown fields, so a typo such as
+    ``"text"`` for ``"content"`` would otherwise vanish from the prompt.
+
+    >>> check_messages([{"role": "user", "content": "Hi"}])
+    [{'role': 'user', 'content': 'Hi'}]
+    """
+    if isinstance(messages, (str, Mapping)) or not isinstance(messages, Sequence):
+        raise TypeError(f'a chat is a list of messages, got {type(messages).__name__}: [{{"role": "user", "content": ...}}].')
+    if not messages:
+        raise ValueError('the chat is empty: give at least one {"role": "user", "content": ...} message.')
+    checked = []
+    for n, message in enumerate(messages):
+        if not isinstance(message, Mapping):
+            raise TypeError(f"message {n} is a {type(message).__name__}, not a dict with 'role' and 'content'.")
+        unknown = sorted(set(message) - {"role", "content"})
+        if unknown:
+            raise ValueError(f"message {n} has unknown field(s) {unknown}: a message has only 'role' and 'content'.")
+        if message.get("role") not in ROLES:
+            raise ValueError(f"message {n} has role {message.get('role')!r}; use one of {ROLES}.")
+        checked.append({"role": message["role"], "content": _text(message.get("content"), f"message {n} content")})
+    return checked
+
+
+def count_tokens(tokenizer, prompt: str | Sequence[Mapping[str, Any]], *, add_generation_prompt: bool = True) -> int:
+    """Count the tokens of a text as-is, or of a chat after the chat template is applied.
+
+    A string is counted without any special tokens; a list of messages is counted
+    as the model reads it, with role markers, the template's default system
+    prompt if it adds one, and (by default) the opening of the assistant's turn.
+
+    >>> count_tokens(tokenizer, "Oat porridge"), count_tokens(tokenizer, [{"role": "user", "content": "Oat porridge"}])  # doctest: +SKIP
+    (4, 34)
+    """
+    if isinstance(prompt, str):
+        return len(tokenizer(_text(prompt, "text"), add_special_tokens=False)["input_ids"])
+    return len(chat_ids(tokenizer, prompt, add_generation_prompt=add_generation_prompt))
+
+
+def chat_ids(tokenizer, messages: Sequence[Mapping[str, Any]], *, add_generation_prompt: bool = False) -> list[int]:
+    """Apply the tokenizer's chat template to validated messages and return the token ids.
+
+    The template adds the special tokens itself, so the rendered text is encoded
+    without adding more (the same way ``course_lib.models.chat`` encodes prompts).
+
+    >>> chat_ids(tokenizer, [{"role": "user", "content": "Hi"}])[:3]       # doctest: +SKIP
+    [1, 9690, 198]
+    """
+    text = tokenizer.apply_chat_template(
+        check_messages(messages), tokenize=False, add_generation_prompt=add_generation_prompt
+    )
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def token_counts(tokenizer, items: Sequence[Any], field: str | None = None) -> list[int]:
+    """Count tokens of every item: strings, or one ``field`` of each record (text or a chat).
+
+    Use it on a data set: ``field="text"`` for knowledge documents,
+    ``field="messages"`` for dialogues (counted through the chat template, without
+    a generation prompt because the answer is already there).
+
+    >>> docs = [{"id": "a", "text": "Leek soup."}, {"id": "b", "text": "Grilled trout with rice and green beans."}]
+    >>> token_counts(tokenizer, docs, field="text")                          # doctest: +SKIP
+    [4, 9]
+    """
+    if isinstance(items, (str, Mapping)):
+        raise TypeError("token_counts() takes a list of items; wrap a single one as [item].")
+    counts = []
+    for n, item in enumerate(items):
+        if field is not None:
+            if not isinstance(item, Mapping) or field not in item:
+                fields = sorted(item) if isinstance(item, Mapping) else type(item).__name__
+                raise ValueError(f"item {n} has no field {field!r}; its fields are {fields}.")
+            item = item[field]
+        elif isinstance(item, Mapping):
+            raise ValueError(f"item {n} is a record: pass field=... (its fields are {sorted(item)}).")
+        counts.append(count_tokens(tokenizer, item, add_generation_prompt=False))
+    return counts
+
+
+def context_window(model_or_config: Any) -> int:
+    """Return the longest sequence, prompt plus answer, the model was trained to read.
+
+    It comes from the model config (``max_position_embeddings``), not from the
+    tokenizer, whose ``model_max_length`` is often a meaningless huge default.
+
+    >>> context_window(model)                                                # doctest: +SKIP
+    8192
+    """
+    config = getattr(model_or_config, "config", model_or_config)
+    window = getattr(config, "max_position_embeddings", None)
+    if not isinstance(window, int):
+        raise TypeError(f"{type(model_or_config).__name__} has no max_position_embeddings: pass a model or its config.")
+    return window
+
+
+def build_rag_prompt(question: str, chunks: Sequence[Any], *, system: str | None = RAG_SYSTEM) -> list[Message]:
+    """Build a chat that puts retrieved chunks, each tagged with its id, before the question.
+
+    A chunk is a string or a record with ``text`` (and optionally ``id`` and
+    ``title``), such as a knowledge-base document. With no chunks the prompt is
+    the bare question, which is what a closed-book model gets.
+
+    >>> build_rag_prompt("Soup today?", [{"id": "menu-1", "text": "Leek soup."}], system=None)
+    [{'role': 'user', 'content': 'Context:\\n[menu-1] Leek soup.\\n\\nQuestion: Soup today?'}]
+    """
+    question = _text(question, "question")
+    if isinstance(chunks, (str, Mapping)):
+        raise TypeError("chunks must be a list; wrap a single chunk as [chunk].")
+    blocks = []
+    for n, chunk in enumerate(chunks):
+        if isinstance(chunk, Mapping):
+            if "text" not in chunk:
+                raise ValueError(f"chunk {n} has no 'text' field; its fields are {sorted(chunk)}.")
+            tag = f"[{chunk['id']}] " if chunk.get("id") else ""
+            title = f"{chunk['title']}\n" if chunk.get("title") else ""
+            blocks.append(tag + title + _text(chunk["text"], f"chunk {n} text"))
+        else:
+            blocks.append(_text(chunk, f"chunk {n}"))
+    user = f"Context:\n{chr(10).join(blocks)}\n\nQuestion: {question}" if blocks else question
+    head = [{"role": "system", "content": _text(system, "system")}] if system is not None else []
+    return head + [{"role": "user", "content": user}]
+
+
+def ensure_fits(tokenizer, messages: Sequence[Mapping[str, Any]], window: int, *, max_new_tokens: int = 256) -> int:
+    """Return the prompt's token count, or raise ``ContextTooLong`` saying how far over it is.
+
+    The window must hold the prompt *and* the answer still to be generated, so
+    ``max_new_tokens`` is reserved for it.
+
+    >>> ensure_fits(tokenizer, build_rag_prompt("Soup on Thursday?", docs), 8192)  # doctest: +SKIP
+    79
+    """
+    if window <= max_new_tokens:
+        raise ValueError(f"window={window} leaves no room for a prompt after max_new_tokens={max_new_tokens}.")
+    n = count_tokens(tokenizer, messages)
+    over = n + max_new_tokens - window
+    if over > 0:
+        raise ContextTooLong(
+            f"the prompt is {n} tokens and the answer needs up to {max_new_tokens}: {over} tokens over "
+            f"the {window}-token context window. Retrieve fewer chunks (smaller k), split documents "
+            "into shorter chunks, or lower max_new_tokens."
+        )
+    return n
+
+
+def fit_context(
+    tokenizer, question: str, chunks: Sequence[Any], window: int, *,
+    max_new_tokens: int = 256, system: str | None = RAG_SYSTEM,
+) -> list[Any]:
+    """Keep the best-ranked chunks, in order, while the RAG prompt still fits the window.
+
+    Dropping the lowest-ranked chunks is the usual fix for a long context. If not
+    even the top chunk fits, it raises ``ContextTooLong`` instead of silently
+    answering without any context.
+
+    >>> len(fit_context(tokenizer, "Soup on Thursday?", docs, window=100, max_new_tokens=32))  # doctest: +SKIP
+    1
+    """
+    if len(chunks) == 0:
+        raise ValueError("fit_context() got no chunks: retrieve some first, or call build_rag_prompt(question, []).")
+    kept: list[Any] = []
+    for chunk in chunks:
+        try:
+            ensure_fits(tokenizer, build_rag_prompt(question, kept + [chunk], system=system), window,
+                        max_new_tokens=max_new_tokens)
+        except ContextTooLong as error:
+            if not kept:
+                raise ContextTooLong(f"not even the top-ranked chunk fits: {error}") from None
+            break
+        kept.append(chunk)
+    return kept
+
+
+def build_training_example(
+    tokenizer, messages: Sequence[Mapping[str, Any]], max_length: int, *, truncate: bool = False
+) -> dict[str, list[int]]:
+    """Tokenise a chat for training, with labels ``IGNORE_INDEX`` everywhere but the answers.
+
+    Only each assistant answer and its end-of-turn token are learned; the
+    template, system prompt and user turns are context, not targets. The answer
+    spans come from tokenising the chat up to each answer, because this
+    model's template has no ``{% generation %}`` markers for
+    ``return_assistant_tokens_mask``. Too-long chats raise unless ``truncate``.
+
+    >>> chat = [{"role": "user", "content": "Breakfast?"}, {"role": "assistant", "content": "Oat porridge."}]
+    >>> decode_labels(tokenizer, build_training_example(tokenizer, chat, max_length=512))  # doctest: +SKIP
+    'Oat porridge.<|im_end|>'
+    """
+    messages = check_messages(messages)
+    if messages[0]["role"] == "assistant" or all(m["role"] != "assistant" for m in messages):
+        raise ValueError("a training chat needs a user turn followed by at least one assistant answer to learn.")
+    ids = chat_ids(tokenizer, messages)
+    labels = [IGNORE_INDEX] * len(ids)
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        start = len(chat_ids(tokenizer, messages[:i], add_generation_prompt=True))
+        upto = chat_ids(tokenizer, messages[: i + 1])
+        if ids[: len(upto)] != upto:
+            raise RuntimeError("this chat template does not tokenise a chat prefix consistently; cannot mask labels.")
+        turn = upto[start:]
+        # The turn ends at its end token; the newline after it is template glue, not answer.
+        end = start + turn.index(tokenizer.eos_token_id) + 1 if tokenizer.eos_token_id in turn else len(upto)
+        labels[start:end] = ids[start:end]
+    if len(ids) > max_length:
+        over = len(ids) - max_length
+        if not truncate:
+            raise ValueError(
+                f"the chat is {len(ids)} tokens, {over} over max_length={max_length}: raise max_length, "
+                "shorten the chat, or pass truncate=True (the answer's end may be cut)."
+            )
+        ids, labels = ids[:max_length], labels[:max_length]
+        if all(label == IGNORE_INDEX for label in labels):
+            raise ValueError(f"after truncating to max_length={max_length} no answer token is left: raise max_length.")
+    return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}
+
+
+def pad_batch(examples: Sequence[Mapping[str, Sequence[int]]], pad_token_id: int, *, side: str = "right") -> dict[str, torch.Tensor]:
+    """Pad training examples to one length and stack them as tensors (a data-loader collator).
+
+    Padding gets ``attention_mask`` 0 (the model ignores it) and label
+    ``IGNORE_INDEX`` (the loss ignores it). Labels are padded explicitly because
+    this model's pad token *is* its end token, which the answers must learn.
+
+    >>> pad_batch([ex1, ex2], tokenizer.pad_token_id)["input_ids"].shape    # doctest: +SKIP
+    torch.Size([2, 40])
+    """
+    if side not in ("right", "left"):
+        raise ValueError(f"side must be 'right' or 'left', got {side!r}.")
+    if isinstance(examples, Mapping) or len(examples) == 0:
+        raise ValueError("pad_batch() takes a non-empty list of examples from build_training_example().")
+    for n, ex in enumerate(examples):
+        missing = [k for k in _KEYS if k not in ex]
+        if missing or len({len(ex[k]) for k in _KEYS}) != 1:
+            raise ValueError(f"example {n} needs {_KEYS} of equal length; build it with build_training_example().")
+    longest = max(len(ex["input_ids"]) for ex in examples)
+    fill = {"input_ids": pad_token_id, "attention_mask": 0, "labels": IGNORE_INDEX}
+    return {
+        key: torch.tensor([_pad(list(ex[key]), longest, fill[key], side) for ex in examples], dtype=torch.long)
+        for key in _KEYS
+    }
+
+
+def decode_labels(tokenizer, example: Mapping[str, Sequence[int]]) -> str:
+    """Decode only the trained tokens of an example: what the model learns to say.
+
+    >>> decode_labels(tokenizer, build_training_example(tokenizer, chat, max_length=512))  # doctest: +SKIP
+    'Oat porridge.<|im_end|>'
+    """
+    return tokenizer.decode([int(t) for t in example["labels"] if t != IGNORE_INDEX])
+
+
+# --- exercise checks (lesson 02) --------------------------------------------
+
+def _check_count(answer: Any, expected: int, what: str, hint: str, mistakes: Mapping[int, str]) -> bool:
+    """Check an exact count, swapping in a specific hint for a typical wrong answer."""
+    feedback = close_to(answer, expected, 0, what, hint)
+    if not feedback.ok and isinstance(answer, int) and answer in mistakes:
+        feedback.hint = mistakes[answer]
+    return report(feedback)
+
+
+def check_template_overhead(answer: Any, tokenizer, question: str) -> bool:
+    """Exercise: how many tokens does the chat template add around a bare ``question``?"""
+    chat = [{"role": "user", "content": question}]
+    bare = count_tokens(tokenizer, question)
+    full, closed = count_tokens(tokenizer, chat), count_tokens(tokenizer, chat, add_generation_prompt=False)
+    return _check_count(answer, full - bare, "the template's extra tokens", "count the chat, then subtract the question.", {
+        full: "that is the whole chat: subtract the tokens of the question itself.",
+        closed - bare: "count the chat as the model sees it before answering (add_generation_prompt=True).",
+    })
+
+
+def check_largest_k(answer: Any, tokenizer, question: str, chunks: Sequence[Any], window: int, max_new_tokens: int) -> bool:
+    """Exercise: how many of the ranked ``chunks`` fit ``window`` with room for the answer?"""
+    expected = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=max_new_tokens))
+    greedy = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=0))
+    return _check_count(answer, expected, "k", "try fit_context(), or count prompts for k = 1, 2, 3, ...", {
+        greedy: f"that fills the window with prompt only: keep {max_new_tokens} tokens free for the answer.",
+        len(chunks): "not every chunk fits: count the prompt with all of them.",
+    })
+
+
+def check_trained_tokens(answer: Any, example: Mapping[str, Sequence[int]]) -> bool:
+    """Exercise: how many tokens of a training ``example`` does the loss learn from?"""
+    trained = sum(label != IGNORE_INDEX for label in example["labels"])
+    return _check_count(answer, trained, "trained tokens", f"count the labels that are not {IGNORE_INDEX}.", {
+        len(example["input_ids"]): f"that counts every token: only labels other than {IGNORE_INDEX} are trained.",
+        trained - 1: "the end-of-turn token is trained too: it teaches the model to stop.",
+    })
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, got {type(value).__name__}.")
+    if not value.strip():
+        raise ValueError(f"{what} is empty: give some text.")
+    return value
+
+
+def _pad(row: list[int], width: int, value: int, side: str) -> list[int]:
+    pad = [value] * (width - len(row))
+    return row + pad if side == "right" else pad + row
