@@ -459,7 +459,7 @@ VEG = ["roast carrots", "braised red cabbage", "charred broccoli", "garlic green
        "pickled cucumber", "spiced cauliflower", "minted peas", "tomato salad", "kale and apple slaw", "glazed turnips"]
 SOUP_BASES = [
     ("roasted squash", [], [], 4, 180), ("split pea", ["split peas"], [], 11, 240), ("tomato and red lentil", ["lentils"], [], 10, 230),
-    ("leek and potato", [], ["milk"], 5, 220), ("minestrone with white beans", ["white beans"], ["gluten"], 9, 230),
+    ("leek and potato", [], ["milk"], 5, 220), ("white bean minestrone", ["white beans"], ["gluten"], 9, 230),
     ("chicken and barley", ["chicken"], ["gluten"], 14, 250), ("beef and bean", ["beef"], [], 15, 280),
     ("mushroom and thyme", ["mushrooms"], ["milk"], 5, 190), ("carrot and ginger", [], [], 3, 150),
     ("miso and tofu", ["tofu"], ["soybeans"], 9, 160), ("black bean", ["black beans"], [], 10, 230),
@@ -547,14 +547,19 @@ def build_menus(rng: random.Random) -> list[dict]:
             dish["core"], dish["_key"] = b[0], b[0] + x
             return dish
 
+    def soup_name(base, flavour):
+        kind = "" if base.endswith(("chowder", "minestrone")) else " soup"
+        if " and " in base or not kind:
+            return f"{base}{kind} with {flavour}"
+        return rng.choice([f"{base}{kind} with {flavour}", f"{base} and {flavour}{kind}"])
+
     for week in WEEKS:
         for di, day in enumerate(DAYS):
             while True:
                 dishes = [
                     main("grill", GRILL_PROTEINS, 8.2, 9.8),
                     main("green", GREEN_PROTEINS, 6.9, 8.4),
-                    simple("soup", SOUP_BASES, SOUP_FLAVOURS,
-                           lambda b, x: rng.choice([f"{b} soup with {x}", f"{b} and {x} soup"]), 3.5, 4.6),
+                    simple("soup", SOUP_BASES, SOUP_FLAVOURS, soup_name, 3.5, 4.6),
                     simple("sweet", SWEETS, SWEET_TOPPINGS, lambda b, x: f"{b} with {x}", 2.4, 3.6),
                 ]
                 ok = sorted((d["protein_g"] for d in dishes if maya_ok(d)), reverse=True)
@@ -640,7 +645,7 @@ def build_questions(rng, foods, nut_docs, menu_docs, update_docs, guide_docs_) -
     keys = ["protein_g", "fibre_g", "energy_kcal", "sodium_mg", "calcium_mg", "vitamin_c_mg", "iron_mg",
             "potassium_mg", "sugar_g", "fat_g"]
     forms = ["How much {label} is in 100 g of {food}?", "What's the {label} content of {food} per 100 g?",
-             "Per 100 g, how much {label} does {food} have?", "{Food}: how much {label} per 100 grams?",
+             "Per 100 g, how much {label} is in {food}?", "{Food}: how much {label} per 100 grams?",
              "I'm logging {food}. What's the {label} per 100 g?", "how much {label} in 100g {food}",
              "Could you tell me the {label} in 100 g of {food}?"]
     for i, (ndb, phrase) in enumerate(qfoods):
@@ -695,7 +700,7 @@ def build_questions(rng, foods, nut_docs, menu_docs, update_docs, guide_docs_) -
                 has = allergen in dish["allergens"]
                 a, acc = ("yes" if has else "no"), []
                 word = ALLERGEN_WORD.get(allergen, allergen)
-                q = rng.choice([f"Does {who} on {when} contain {word}?", f"Is there {word} in {who} on {when}?"])
+                q = rng.choice([f"Does {who} on {when} contain {word}?", f"Any {word} in {who} on {when}?"])
             out.append(Q(q, qtype, a, acc, [doc["id"]]))
         return out
 
@@ -955,7 +960,7 @@ DIALOGUE_FAMILIES = [
      ["before work", "for a busy Monday", "that takes under five minutes", "for the office", "on a weekday", "when I overslept"]),
     ("breakfast_weekend", "train", "suggest", "breakfast", 13,
      ["What should I make for a slow {c} breakfast?", "Give me a {c} brunch idea.", "Ideas for a relaxed {c} breakfast?"],
-     ["Saturday", "Sunday", "holiday", "rainy weekend", "lazy"]),
+     ["Saturday", "Sunday", "holiday", "rainy weekend", "bank holiday"]),
     ("pre_workout", "train", "suggest", "snack", 13,
      ["What should I eat {c} before training?", "Snack idea for {c} before my gym session?",
       "I train at 6 pm. What can I eat {c} beforehand?"],
@@ -964,8 +969,8 @@ DIALOGUE_FAMILIES = [
      ["What should I eat after {c}?", "Recovery food after {c}?", "I just finished {c}. What now?"],
      ["lifting", "a heavy leg session", "my strength workout", "a long squat session", "deadlift day", "an upper-body session"]),
     ("desk_snack", "train", "suggest", "snack", 13,
-     ["Give me a snack for {c}.", "What can I snack on {c}?", "Snack ideas {c}?"],
-     ["my desk at 4 pm", "the afternoon slump", "between meetings", "the office fridge", "a long afternoon"]),
+     ["Give me a snack for {c}.", "What can I snack on during {c}?", "Snack ideas for {c}?"],
+     ["the 4 pm slump", "a long afternoon", "back-to-back meetings", "a desk day", "a slow Friday afternoon"]),
     ("evening_snack", "train", "suggest", "snack", 12,
      ["Something to eat {c} that fits my goals?", "What's a good snack {c}?"],
      ["late in the evening", "while watching a film", "after dinner", "before bed", "at 9 pm", "after a late meeting", "on the sofa"]),
@@ -976,7 +981,7 @@ DIALOGUE_FAMILIES = [
      ["Dinner in {c} - what can I make?", "What can I cook in {c} tonight?", "I have {c}. Dinner idea?"],
      ["15 minutes", "20 minutes", "half an hour", "one pan and 20 minutes", "almost no time"]),
     ("batch_cook", "train", "suggest", "dinner", 13,
-     ["What should I batch-cook {c}?", "Meal prep ideas {c}?", "Which dishes keep well {c}?"],
+     ["What should I batch-cook {c}?", "Meal prep ideas {c}?", "What can I prep {c}?"],
      ["on Sunday", "for four lunches", "for the week", "for my training days", "for the freezer"]),
     ("salad_boost", "train", "suggest", "salad", 13,
      ["How can I make {c} more filling?", "What should I add to {c} for protein?", "{C} leaves me hungry. What can I add?"],
@@ -997,7 +1002,7 @@ DIALOGUE_FAMILIES = [
      ["What should I bring to eat on {c}?", "Energy-dense snacks for {c}?", "Food for {c} that won't get squashed?"],
      ["a day hike", "a mountain walk", "a long bike ride", "a six-hour hike", "a trail run", "a canoe trip"]),
     ("toast_topping", "train", "suggest", "toast", 13,
-     ["What can I put on {c}?", "Topping ideas for {c}?", "{C} needs some protein. Toppings?"],
+     ["What can I put on {c}?", "Topping ideas for {c}?", "How do I add protein to {c}?"],
      ["toast", "rye bread", "rice cakes", "a bagel", "crispbread", "sourdough"]),
     ("high_fibre", "train", "suggest", "fibre", 12,
      ["How do I get more fibre {c}?", "Which foods help me reach my fibre goal {c}?"],
@@ -1006,20 +1011,20 @@ DIALOGUE_FAMILIES = [
      ["Where can I get calcium {c}?", "Good calcium sources {c}?", "I want more calcium {c}. Ideas?"],
      ["besides milk", "for my bones", "without too much cheese", "on a vegetarian diet", "every day"]),
     ("budget", "train", "suggest", "budget", 13,
-     ["Cheap protein {c}?", "What's the best protein {c}?", "I'm on a tight budget {c}. Protein ideas?"],
-     ["for the end of the month", "for less money", "this week", "for a student budget", "per euro"]),
+     ["Cheap protein {c}?", "What's the best-value protein {c}?", "I'm on a tight budget {c}. Protein ideas?"],
+     ["at the end of the month", "this week", "as a student", "before payday", "this month"]),
     ("grain_bowl", "validation", "suggest", "bowl", 12,
      ["Help me build {c}.", "What goes into {c} for me?", "Ideas for {c}?"],
      ["a grain bowl", "a buddha bowl", "a lunch bowl", "a warm bowl", "a power bowl"]),
     ("sweet_treat", "train", "suggest", "sweet", 13,
      ["I want something sweet {c}. Any ideas?", "Dessert idea {c}?", "Sweet snack {c} that still has some protein?"],
-     ["after dinner", "on a Friday", "that isn't a chocolate bar", "for a movie night", "for a birthday at work"]),
+     ["after dinner", "on a Friday", "at 3 pm", "for a movie night", "for a birthday at work"]),
     ("wraps", "test", "suggest", "bowl", 14,
      ["What can I put in {c}?", "Filling ideas for {c}?", "{C} for lunch - what goes inside?"],
      ["a wrap", "a pitta", "a tortilla", "a flatbread", "lettuce cups", "a burrito"]),
     ("hot_weather", "test", "suggest", "salad", 13,
      ["It's {c}. No-cook lunch ideas?", "Too hot to cook ({c}). What do I eat?", "Cold lunch ideas for {c}?"],
-     ["30 degrees", "a heatwave", "a very hot day", "a sticky summer day", "a day at the lake"]),
+     ["30 degrees", "a heatwave", "a very hot day", "a sticky summer day", "35 degrees"]),
     ("cold_weather", "train", "suggest", "dinner", 12,
      ["Something warming for {c}?", "Comfort food for {c} that fits my plan?"],
      ["a cold evening", "a rainy night", "winter", "a freezing day", "a grey Sunday", "a snowy weekend", "after a wet bike ride"]),
@@ -1033,8 +1038,8 @@ DIALOGUE_FAMILIES = [
      ["What should go on my shopping list {c}?", "Help me write a grocery list {c}.", "Which staples should I buy {c}?"],
      ["for a training week", "for the weekend", "for under 30 euros", "for four dinners", "before payday"]),
     ("late_shift", "train", "suggest", "dinner", 13,
-     ["I get home {c}. What's a quick dinner?", "Dinner when I get in {c}?", "What can I eat {c} without much cooking?"],
-     ["at 10 pm", "after a late shift", "really tired", "after an evening class", "after a long commute"]),
+     ["What's a quick dinner after {c}?", "Dinner idea after {c}?", "What can I eat after {c} without much cooking?"],
+     ["a 10 pm finish", "a late shift", "an evening class", "a long commute", "a 12-hour day"]),
 ]
 REFUSE_FAMILIES = [
     # (family, split, pool, count, templates, lead sentences)
@@ -1060,7 +1065,7 @@ REFUSE_FAMILIES = [
      ["Not for you, you're vegetarian. Comparable protein:", "That's off your plate, but these match it:",
       "You're vegetarian, so here are strong alternatives:"]),
     ("ask_mushroom", "train", "dinner", 12,
-     ["Can you give me a {c} recipe?", "I was given {c} - how should I cook it?", "{C} for dinner?"],
+     ["Can you give me a recipe for {c}?", "Could I cook {c} tonight?", "{C} for dinner?"],
      ["mushroom risotto", "a mushroom stroganoff", "stuffed mushrooms", "a creamy mushroom pasta"],
      ["You don't like those, so here are dinners you'll enjoy more:", "Let's swap that for something you like:",
       "Not your thing. Try one of these:"]),
@@ -1074,8 +1079,8 @@ REFUSE_FAMILIES = [
      ["moussaka", "baba ganoush", "an aubergine curry", "aubergine parmigiana", "grilled eggplant"],
      ["You don't enjoy that vegetable, so try:", "Let's avoid that vegetable. Similar dinners:", "Swap it out. These work well:"]),
     ("ask_gelatine", "train", "sweet", 12,
-     ["Can I have {c}?", "Are {c} vegetarian?", "Is {c} ok as a treat?"],
-     ["gummy bears", "a panna cotta", "jelly sweets", "marshmallows", "a gelatine dessert"],
+     ["Can I have {c}?", "Would {c} be vegetarian?", "Would {c} be ok as a treat?"],
+     ["gummy bears", "panna cotta", "jelly sweets", "marshmallows", "a gelatine dessert"],
      ["Usually not: the gelling agent in those mostly comes from animals, so they aren't vegetarian. Sweet options:",
       "Check the label; most aren't vegetarian. Better treats:", "Most of them aren't vegetarian. Try:"]),
 ]
