@@ -97,3 +97,23 @@ def same_items(value: object, expected: set, what: str, hint: str) -> Feedback:
     if given - set(expected):
         parts.append(f"not expected {sorted(given - set(expected))}")
     return Feedback(False, f"{what}: {'; '.join(parts)}.", hint)
+
+
+def share_of(value: object, items: object, predicate, what: str, hint: str) -> Feedback:
+    """Check a learner's share (0 to 1) of ``items`` for which ``predicate`` holds.
+
+    Used when the items themselves come from the learner's own run, so the
+    expected value can only be computed at check time.
+
+    >>> bool(share_of(0.5, ["I don't know", "Pizza"], lambda t: "know" in t, "the share", "h"))
+    True
+    """
+    for placeholder in (value, items):
+        missing = not_answered(placeholder, hint)
+        if missing is not None:
+            return missing
+    items = list(items)  # type: ignore[call-overload]
+    if not items:
+        return Feedback(False, "there are no answers to count.", hint)
+    expected = sum(bool(predicate(item)) for item in items) / len(items)
+    return close_to(value, expected, 0.005, what, hint)
