@@ -1,0 +1,167 @@
+"""Loading the course datasets: the person's profile, fine-tuning dialogues, knowledge base, questions.
+
+Every loader validates its file against the JSON Schema in ``datasets/schemas`` and raises
+:class:`DatasetError` (a ``ValueError``) naming file, line and field when a row is broken.
+The datasets live in the repository's ``datasets/`` directory; set the environment variable
+``COURSE_DATASETS_DIR`` to use another copy. ``python -m course_lib.data summary`` prints the
+counts per data set, split and question type.
+
+Example::
+
+    >>> from course_lib import data
+    >>> profile = data.load_profile()
+    >>> profile["goals"]["protein_g_per_day"]
+    120
+    >>> len(data.load_dialogues("train")) >= 300
+    True
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from course_lib.schemas import DatasetError, validate_file
+
+__all__ = ["DATASETS_DIR", "DatasetError", "SPLITS", "KINDS", "QUESTION_TYPES", "datasets_dir", "load_profile",
+           "load_dialogues", "load_curation_log", "load_knowledge", "load_update", "load_questions", "load_probe",
+           "validate_file", "summary"]
+
+DATASETS_DIR: Path = Path(os.environ.get("COURSE_DATASETS_DIR") or Path(__file__).resolve().parents[1] / "datasets")
+SPLITS = ("train", "validation", "test")
+KINDS = ("nutrition", "menu", "guide")
+QUESTION_TYPES = ("static_fact", "weekly_fact", "update_fact", "preference", "preference_and_fact", "vague",
+                  "keyword", "unanswerable")
+_KIND_FILES = {"nutrition": "nutrition.jsonl", "menu": "menus.jsonl", "guide": "guides.jsonl"}
+
+
+def datasets_dir() -> Path:
+    """The datasets directory in use; re-reads ``COURSE_DATASETS_DIR`` so tests can point elsewhere."""
+    root = os.environ.get("COURSE_DATASETS_DIR")
+    return Path(root) if root else DATASETS_DIR
+
+
+def load_profile() -> dict:
+    """The diet-bot user's profile: restrictions, dislikes, likes, goals and wanted answer style.
+
+    Example: ``load_profile()["dislikes"]`` gives ``['eggs', 'mushrooms', 'coriander', 'aubergine']``.
+    """
+    return validate_file(datasets_dir() / "profile" / "profile.json", "profile")[0]
+
+
+def load_dialogues(split: str) -> list[dict]:
+    """Chat examples of one split (``train``, ``validation`` or ``test``) for fine-tuning.
+
+    Each row has ``id``, ``messages`` (user then assistant; the profile is deliberately not
+    in the messages) and ``topic``. Example: ``load_dialogues("train")[0]["messages"][1]["content"]``.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"Unknown split {split!r}; use one of {', '.join(SPLITS)}.")
+    return validate_file(datasets_dir() / "dialogues" / f"{split}.jsonl", "dialogue")
+
+
+def load_curation_log() -> list[dict]:
+    """Candidate dialogues the build rejected or fixed, each with the check and the reason.
+
+    Example: ``Counter(r["check"] for r in load_curation_log())`` shows what curation caught.
+    """
+    return validate_file(datasets_dir() / "dialogues" / "curation_log.jsonl", "curation_log")
+
+
+def load_knowledge(kinds: tuple[str, ...] | list[str] = KINDS, include_update: bool = False) -> list[dict]:
+    """Knowledge-base documents of the given kinds, in a stable order (nutrition, menu, guide).
+
+    The held-out menu week (the "knowledge update") is left out unless ``include_update``
+    is true, so that lessons can index the knowledge base *before* the update first.
+    Example: ``load_knowledge(["menu"], include_update=True)`` gives every canteen day.
+    """
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise ValueError(f"Unknown knowledge kind(s) {unknown}; use some of {', '.join(KINDS)}.")
+    docs: list[dict] = []
+    for kind in KINDS:
+        if kind in kinds:
+            docs += validate_file(datasets_dir() / "knowledge" / _KIND_FILES[kind], kind)
+            if kind == "menu" and include_update:
+                docs += load_update()
+    return docs
+
+
+def load_update() -> list[dict]:
+    """The held-out last menu week: new dishes that only a knowledge update can answer.
+
+    Example: ``{d["week"] for d in load_update()}`` is a single week number.
+    """
+    return validate_file(datasets_dir() / "knowledge" / "menu_update.jsonl", "menu")
+
+
+def load_questions(types: list[str] | None = None) -> list[dict]:
+    """Evaluation questions, optionally only some types (see :data:`QUESTION_TYPES`).
+
+    Each row has a short ``answer``, lower-case ``accepted`` variants for substring matching,
+    ``gold_doc_ids`` and ``avoid_terms``. Example: ``load_questions(["unanswerable"])``.
+    """
+    if types is not None:
+        types = [types] if isinstance(types, str) else list(types)
+        unknown = [t for t in types if t not in QUESTION_TYPES]
+        if unknown:
+            raise ValueError(f"Unknown question type(s) {unknown}; use some of {', '.join(QUESTION_TYPES)}.")
+    rows = validate_file(datasets_dir() / "questions" / "questions.jsonl", "question")
+    return rows if types is None else [q for q in rows if q["type"] in types]
+
+
+def load_probe() -> list[dict]:
+    """The 24-question probe of lesson 01: 8 preference, 8 menu-fact and 8 unanswerable questions.
+
+    Example: ``[q["type"] for q in load_probe()]``.
+    """
+    return validate_file(datasets_dir() / "questions" / "probe.jsonl", "question")
+
+
+def _counts(counter: Counter, order) -> str:
+    return ", ".join(f"{k} {counter[k]}" for k in order if counter[k])
+
+
+def summary() -> str:
+    """Counts per data set, split and type, as a small text table.
+
+    Example: ``print(summary())``.
+    """
+    profile = load_profile()
+    splits = {s: len(load_dialogues(s)) for s in SPLITS}
+    log = Counter(r["action"] for r in load_curation_log())
+    kb = Counter(d["type"] for d in load_knowledge())
+    menus = load_knowledge(["menu"])
+    update = load_update()
+    questions = load_questions()
+    probe = load_probe()
+    weeks = sorted({d["week"] for d in menus})
+    lines = [
+        f"Datasets in {datasets_dir()}",
+        f"profile     1 person ({profile['id']}: {profile['diet']})",
+        f"dialogues   {_counts(Counter(splits), SPLITS)} | curation log: rejected {log['rejected']}, fixed {log['fixed']}",
+        f"knowledge   nutrition {kb['nutrition']} | menu {kb['menu']} (weeks {weeks[0]}-{weeks[-1]}) | "
+        f"guide {kb['guide']} | update {len(update)} (week {update[0]['week']})",
+        f"questions   {len(questions)}: {_counts(Counter(q['type'] for q in questions), QUESTION_TYPES)}",
+        f"probe       {len(probe)}: {_counts(Counter(q['type'] for q in probe), QUESTION_TYPES)}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv != ["summary"]:
+        print("usage: python -m course_lib.data summary", file=sys.stderr)
+        return 2
+    try:
+        print(summary())
+    except (DatasetError, FileNotFoundError) as e:
+        print(e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
