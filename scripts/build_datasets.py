@@ -135,7 +135,8 @@ def norm(text: str) -> str:
 
 def jaccard(a: str, b: str) -> float:
     sa, sb = set(norm(a).split()), set(norm(b).split())
-    return len(sa & sb) / max(1, len(sa | sb))
+    # Overlap relative to the shorter text, so a prompt with an extra opener still counts.
+    return len(sa & sb) / max(1, min(len(sa), len(sb)))
 
 
 def fmt_num(x: float, nd: int = 1) -> str:
@@ -1308,7 +1309,7 @@ def build_dialogues(rng, questions) -> tuple[dict[str, list[dict]], list[dict]]:
                     continue
                 near = next((r for r in rows if jaccard(r["messages"][0]["content"], c["prompt"]) >= 0.8), None)
                 if near:
-                    problem = ("near_duplicate", f"near-duplicate of {near['id']} in {other_split} (token overlap >= 0.8)")
+                    problem = ("near_duplicate", f"near-duplicate of {near['id']} in {other_split} (token overlap >= 0.8 of the shorter prompt)")
                     break
         if not problem:
             q = next((q for q in qtexts if norm(q) == key or jaccard(q, c["prompt"]) >= 0.8), None)
