@@ -484,6 +484,7 @@ SWEET_TOPPINGS = ["cardamom", "orange zest", "cinnamon", "toasted oats", "blackb
                   "salted caramel", "raspberries", "stem ginger", "honeyed figs", "lemon curd", "pistachio crumb"]
 MEATS = {"chicken", "beef", "pork", "salmon", "fish", "cod", "turkey", "lamb", "prawns", "trout", "hake", "duck", "gelatine"}
 DISLIKED_TAGS = {"eggs", "mushrooms", "coriander", "aubergine"}
+MAINS = ("green", "soup")  # a lunch for the profile is one of these; the grill always has meat or fish
 
 
 def maya_ok(dish: dict) -> bool:
@@ -563,7 +564,7 @@ def build_menus(rng: random.Random) -> list[dict]:
                     simple("soup", SOUP_BASES, SOUP_FLAVOURS, soup_name, 3.5, 4.6),
                     simple("sweet", SWEETS, SWEET_TOPPINGS, lambda b, x: f"{b} with {x}", 2.4, 3.6),
                 ]
-                ok = sorted((d["protein_g"] for d in dishes if maya_ok(d)), reverse=True)
+                ok = sorted((d["protein_g"] for d in dishes if maya_ok(d) and d["counter"] in MAINS), reverse=True)
                 # One clear best option for the profile keeps preference_and_fact answers unique.
                 if ok and (len(ok) == 1 or ok[0] > ok[1]):
                     break
@@ -787,7 +788,7 @@ def build_questions(rng, foods, nut_docs, menu_docs, update_docs, guide_docs_) -
 
     # preference + fact: the best dish of a canteen day for this profile
     for doc in rng.sample(menu_docs, 26):
-        ok = [d for d in doc["dishes"] if maya_ok(d)]
+        ok = [d for d in doc["dishes"] if maya_ok(d) and d["counter"] in MAINS]
         best = max(ok, key=lambda d: d["protein_g"])
         avoid = sorted({w for d in doc["dishes"] if not maya_ok(d) for t in d["ingredients"] for w in TAG_WORDS.get(t, [])}
                        | ({"peanut", "peanuts", "satay"} if any("peanuts" in d["allergens"] for d in doc["dishes"]) else set())
@@ -795,14 +796,14 @@ def build_questions(rng, foods, nut_docs, menu_docs, update_docs, guide_docs_) -
         avoid = [w for w in avoid if w not in best["name"].lower()]
         when = date_phrase(dt.date.fromisoformat(doc["date"]), rng)
         if rng.random() < 0.75:
-            q = rng.choice([f"Which dish at the canteen on {when} fits my diet and has the most protein?",
+            q = rng.choice([f"Which lunch dish at the canteen on {when} fits my diet and has the most protein?",
                             f"I'm at the canteen on {when}. What should I order?",
                             f"Pick my lunch for {when}: the option I can eat with the most protein.",
                             f"what can i eat at the canteen {when}?"])
             qs.append(Q(q, "preference_and_fact", best["name"], [best["core"]], [doc["id"]], avoid))
         else:
             q = rng.choice([f"How much protein would I get from the best canteen dish I can eat on {when}?",
-                            f"On {when}, how many grams of protein are in the canteen dish that suits me best?"])
+                            f"On {when}, how many grams of protein are in the canteen main that suits me best?"])
             qs.append(Q(q, "preference_and_fact", f"{best['protein_g']} g", [f"{best['protein_g']}g"], [doc["id"]], avoid))
 
     # vague: indirect wording, same facts
