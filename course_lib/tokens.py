@@ -320,10 +320,13 @@ def check_template_overhead(answer: Any, tokenizer, question: str) -> bool:
     })
 
 
-def check_largest_k(answer: Any, tokenizer, question: str, chunks: Sequence[Any], window: int, max_new_tokens: int) -> bool:
+def check_largest_k(
+    answer: Any, tokenizer, question: str, chunks: Sequence[Any], window: int, max_new_tokens: int,
+    *, system: str | None = RAG_SYSTEM,
+) -> bool:
     """Exercise: how many of the ranked ``chunks`` fit ``window`` with room for the answer?"""
-    expected = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=max_new_tokens))
-    greedy = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=0))
+    expected = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=max_new_tokens, system=system))
+    greedy = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=0, system=system))
     return _check_count(answer, expected, "k", "try fit_context(), or count prompts for k = 1, 2, 3, ...", {
         greedy: f"that fills the window with prompt only: keep {max_new_tokens} tokens free for the answer.",
         len(chunks): "not every chunk fits: count the prompt with all of them.",
