@@ -10,11 +10,12 @@ questionnaire widget and the lesson's exercise checks.
 """
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal, Mapping, NamedTuple
+from typing import Any, Callable, Literal, Mapping, NamedTuple
 
-from course_lib.exercises import Feedback, close_to, not_answered
+from course_lib.exercises import Feedback, close_to, not_answered, report
 
 Choice = Literal["RAG", "fine-tuning", "hybrid"]
 
@@ -273,6 +274,14 @@ CLAIMS: list[Claim] = [
           "one benchmark: base / fine-tuned / RAG / hybrid"),
 ]
 
+def _reported(check: Callable[..., Feedback]) -> Callable[..., bool]:
+    # Checks print their verdict (the learner sees it) and return a bool (tests assert on it).
+    @functools.wraps(check)
+    def run(*args: Any, **kwargs: Any) -> bool:
+        return report(check(*args, **kwargs))
+    return run
+
+
 # Exercise 1: which approach fits each need of the diet-bot?
 NEEDS: dict[str, str] = {
     "never suggest eggs (the person dislikes them)": "fine-tuning",
@@ -283,8 +292,10 @@ NEEDS: dict[str, str] = {
 }
 
 
+@_reported
 def check_needs(answer: Any) -> Feedback:
-    """Exercise check: ``answer`` maps every need in :data:`NEEDS` to "RAG" or "fine-tuning"."""
+    """Exercise check (prints ✅/❌ with a hint, returns a bool): ``answer`` maps every need in
+    :data:`NEEDS` to "RAG" or "fine-tuning"."""
     hint = "Stable behaviour -> fine-tuning; facts that change or need a source -> RAG."
     missing = not_answered(answer, hint)
     if missing:
@@ -300,8 +311,10 @@ def check_needs(answer: Any) -> Feedback:
     return Feedback(True, f"all {len(NEEDS)} needs sorted.")
 
 
+@_reported
 def check_flip(answer: Any, start: Project = DIET_BOT, target: Choice = "RAG") -> Feedback:
-    """Exercise check: ``answer`` differs from ``start`` in one answer and recommends ``target``."""
+    """Exercise check (prints, returns a bool): ``answer`` differs from ``start`` in exactly
+    one answer and is recommended ``target``."""
     hint = "Look at which answers gave fine-tuning its points in recommend(DIET_BOT).reasons."
     missing = not_answered(answer, hint)
     if missing:
@@ -319,8 +332,10 @@ def check_flip(answer: Any, start: Project = DIET_BOT, target: Choice = "RAG") -
     return Feedback(True, f"changing {changed[0]} alone turns the diet-bot into a {target} project.")
 
 
+@_reported
 def check_trainable_share(answer: Any, model: Any) -> Feedback:
-    """Exercise check: ``answer`` is the share (0-1) of ``model``'s parameters that train."""
+    """Exercise check (prints, returns a bool): ``answer`` is the share (0-1) of ``model``'s
+    parameters that train."""
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return close_to(answer, trainable / total, 0.0005, "the trainable share",

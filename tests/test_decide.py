@@ -137,20 +137,32 @@ def test_questionnaire_updates_the_verdict_when_an_answer_changes():
 
 # --- exercise checks -------------------------------------------------------------------------
 
+def test_checks_print_what_is_wrong_and_a_hint(capsys):
+    assert check_flip(DIET_BOT.replace(tone_control="no")) is True
+    assert capsys.readouterr().out.startswith("✅")
+    assert check_flip(DIET_BOT.replace(latency="strict")) is False
+    out = capsys.readouterr().out
+    assert "changing latency gives 'hybrid', not 'RAG'" in out and "Hint" in out
+    partial = dict(NEEDS)
+    partial.pop(next(iter(NEEDS)))
+    check_needs(partial)
+    assert "no approach given for" in capsys.readouterr().out
+
+
 def test_check_needs():
     assert check_needs(dict(NEEDS))
     assert not check_needs(...)
     assert not check_needs({k: "RAG" for k in NEEDS})
     partial = dict(NEEDS)
     partial.pop(next(iter(NEEDS)))
-    assert "no approach given" in check_needs(partial).message
+    assert not check_needs(partial)
 
 
 def test_check_flip():
     assert check_flip(DIET_BOT.replace(tone_control="no"))
     assert not check_flip(DIET_BOT)  # nothing changed
     assert not check_flip(DIET_BOT.replace(tone_control="no", latency="strict"))
-    assert "gives 'hybrid'" in check_flip(DIET_BOT.replace(latency="strict")).message
+    assert not check_flip(DIET_BOT.replace(latency="strict"))
     assert not check_flip("tone_control")
 
 

@@ -1,0 +1,152 @@
+"""Fine-tuning, first and minimal: add a LoRA adapter and train it for a few steps.
+
+Lesson 03 uses this for a one-minute demonstration; lessons 05 and 06 extend it
+(full fine-tuning, schedules, evaluation, merging). Training examples are chats
+turned into ``input_ids`` / ``labels`` by :func:`course_lib.tokens.build_training_example`,
+so the loss is computed on the assistant's answers only.
+"""
+from __future__ import annotations
+
+import random
+import re
+import warnings
+from typing import Any, Mapping, Sequence
+
+import torch
+
+DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
+
+
+def add_lora(
+    model: Any,
+    r: int = 16,
+    alpha: int = 32,
+    dropout: float = 0.0,
+    target_modules: Sequence[str] = DEFAULT_TARGETS,
+):
+    """Wrap ``model`` with a fresh LoRA adapter (peft) and return the ``PeftModel``.
+
+    Only the adapter's low-rank matrices train; the original weights are frozen.
+    The adapter starts as an exact no-op (peft initialises its second matrix to
+    zero), so the wrapped model answers exactly like the base until it is trained.
+    Note that peft modifies ``model`` in place: load a fresh copy to keep a base.
+
+    >>> lora = add_lora(load_llm()[0], r=16)                 # doctest: +SKIP
+    >>> trainable_parameters(lora)                           # doctest: +SKIP
+    (1843200, 136358208)
+    """
+    from peft import LoraConfig, get_peft_model
+
+    if not isinstance(r, int) or r < 1:
+        raise ValueError(f"r (the adapter rank) must be a positive integer, got {r!r}; 8-64 is usual.")
+    if alpha <= 0:
+        raise ValueError(f"alpha must be positive, got {alpha!r}; 2*r is a common choice.")
+    if isinstance(target_modules, str) or not target_modules:
+        raise ValueError(f"target_modules must be a non-empty list of layer names, got {target_modules!r}, "
+                         f"e.g. {DEFAULT_TARGETS}.")
+    names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    absent = [t for t in target_modules if t not in names]
+    if absent:
+        raise ValueError(f"the model has no layer called {absent}; its linear layers include "
+                         f"{sorted(n for n in names if n.endswith('proj'))}.")
+    config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout,
+                        target_modules=list(target_modules), task_type="CAUSAL_LM")
+    with warnings.catch_warnings():
+        # peft calls a transformers method that transformers 5 marks deprecated; not ours to fix.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(model, config)
+
+
+def trainable_parameters(model: Any) -> tuple[int, int]:
+    """Return ``(trainable, total)`` parameter counts of ``model``.
+
+    >>> trainable_parameters(torch.nn.Linear(3, 2))
+    (8, 8)
+    """
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return trainable, total
+
+
+def style_checks(text: str) -> dict[str, int | bool]:
+    """Measure the diet-bot's wanted answer style: bullets, protein in grams, length.
+
+    The profile asks for a short bullet list (at most 4 bullets) whose every food
+    states its protein in grams, in under 80 words; this counts what a text does.
+
+    >>> style_checks("- 150 g yogurt: 15 g protein\\n- tofu, about 17 g protein")
+    {'bullets': 2, 'protein_grams': 2, 'words': 13, 'follows_style': True}
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    bullets = [line for line in lines if re.match(r"^([-*•]|\d+[.)])\s", line)]
+    grams = [line for line in bullets if re.search(r"\d+\s*g\b[^.]*protein|protein[^.]*\d+\s*g\b", line)]
+    words = len(text.split())
+    ok = 1 <= len(bullets) <= 4 and len(grams) == len(bullets) and words < 80
+    return {"bullets": len(bullets), "protein_grams": len(grams), "words": words, "follows_style": ok}
+
+
+def train_steps(
+    model: Any,
+    tokenizer: Any,
+    examples: Sequence[Sequence[Mapping[str, str]]],
+    steps: int,
+    lr: float = 1e-3,
+    *,
+    batch_size: int = 4,
+    max_length: int = 256,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[float]:
+    """Train ``model`` for ``steps`` optimiser steps on chat ``examples``; return each step's loss.
+
+    Each example is a list of messages ending in the assistant answer to learn.
+    Batches are drawn in a seeded shuffled order (re-shuffled each pass), with
+    AdamW over the parameters that require gradients (the adapter, after
+    :func:`add_lora`). The model is left in eval mode, ready for ``chat()``.
+
+    >>> losses = train_steps(lora, tokenizer, chats, steps=30, lr=1e-3)    # doctest: +SKIP
+    >>> losses[-1] < losses[0]                                               # doctest: +SKIP
+    True
+    """
+    from tqdm.auto import tqdm
+
+    from course_lib.tokens import build_training_example, pad_batch
+
+    if isinstance(examples, (str, Mapping)) or len(examples) == 0:
+        raise ValueError("train_steps() needs a non-empty list of chats (each a list of messages).")
+    if isinstance(examples[0], Mapping):
+        raise ValueError("examples looks like a single chat (a list of messages): wrap it as [chat].")
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size!r}.")
+    if lr <= 0:
+        raise ValueError(f"lr must be positive, got {lr!r}; 1e-4 to 2e-3 is usual for LoRA.")
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("the model has no trainable parameters: call add_lora(model) first.")
+    encoded = [build_training_example(tokenizer, chat, max_length) for chat in examples]
+    torch.manual_seed(seed)
+    order_rng = random.Random(seed)
+    optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    device = next(model.parameters()).device
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    order: list[int] = []
+    losses: list[float] = []
+    model.train()
+    try:
+        for _ in tqdm(range(steps), desc="training", disable=not progress):
+            while len(order) < batch_size:
+                fresh = list(range(len(encoded)))
+                order_rng.shuffle(fresh)
+                order += fresh
+            picked, order = order[:batch_size], order[batch_size:]
+            batch = {k: v.to(device) for k, v in pad_batch([encoded[i] for i in picked], pad_id).items()}
+            loss = model(**batch).loss
+            loss.backward()
+            optimiser.step()
+            optimiser.zero_grad(set_to_none=True)
+            losses.append(float(loss.detach()))
+    finally:
+        model.eval()
+    return losses

@@ -1,0 +1,142 @@
+"""Specification of course_lib.finetune: a LoRA adapter, a few training steps, the style check.
+
+The training tests use a tiny randomly initialised Llama-style model with the course
+tokenizer, so they run in seconds and never touch the shared course model.
+"""
+import pytest
+import torch
+
+from course_lib import finetune
+from course_lib.finetune import add_lora, style_checks, train_steps, trainable_parameters
+
+CHATS = [
+    [{"role": "user", "content": "Breakfast idea?"},
+     {"role": "assistant", "content": "- 150 g yogurt with berries: 15 g protein"}],
+    [{"role": "user", "content": "Snack?"},
+     {"role": "assistant", "content": "- 30 g pumpkin seeds: 9 g protein"}],
+]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from transformers import AutoTokenizer
+
+    from course_lib.models import llm_path
+
+    tok = AutoTokenizer.from_pretrained(llm_path())
+    tok.pad_token = tok.pad_token or tok.eos_token
+    return tok
+
+
+@pytest.fixture
+def tiny(tokenizer):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)
+    return LlamaForCausalLM(config).eval()
+
+
+def test_add_lora_trains_only_the_adapter(tiny):
+    lora = add_lora(tiny, r=4, alpha=8)
+    trainable, total = trainable_parameters(lora)
+    names = [n for n, p in lora.named_parameters() if p.requires_grad]
+    assert names and all("lora_" in n for n in names)
+    # q/k/v/o in 2 layers: each adapter is A (r x in) + B (out x r)
+    per_layer = 4 * (32 + 32) + 4 * (32 + 16) + 4 * (32 + 16) + 4 * (32 + 32)
+    assert trainable == 2 * per_layer
+    assert trainable / total < 0.01
+
+
+def test_fresh_adapter_leaves_answers_unchanged(tiny):
+    ids = torch.tensor([[1, 2, 3, 4]])
+    with torch.no_grad():
+        before = tiny(input_ids=ids).logits.clone()
+        after = add_lora(tiny, r=4)(input_ids=ids).logits
+    assert torch.allclose(before, after)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"r": 0}, "r \\(the adapter rank\\) must be a positive integer"),
+    ({"alpha": 0}, "alpha must be positive"),
+    ({"target_modules": "q_proj"}, "non-empty list of layer names"),
+    ({"target_modules": ("q_proj", "c_attn")}, "no layer called \\['c_attn'\\].*'q_proj'"),
+])
+def test_add_lora_rejects_bad_settings(tiny, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        add_lora(tiny, **kwargs)
+
+
+def test_trainable_parameters_counts_weights_and_biases():
+    layer = torch.nn.Linear(3, 2)
+    assert trainable_parameters(layer) == (8, 8)
+    layer.bias.requires_grad_(False)
+    assert trainable_parameters(layer) == (6, 8)
+
+
+def test_train_steps_lowers_the_loss_and_touches_only_the_adapter(tiny, tokenizer):
+    frozen = {n: p.detach().clone() for n, p in tiny.named_parameters()}
+    lora = add_lora(tiny, r=4, alpha=8)
+    losses = train_steps(lora, tokenizer, CHATS, steps=12, lr=5e-3, batch_size=2, progress=False)
+    assert len(losses) == 12 and all(isinstance(x, float) for x in losses)
+    assert losses[-1] < losses[0]
+    assert not lora.training, "the model is left in eval mode, ready to answer"
+    base = lora.get_base_model()
+    for name, p in base.named_parameters():
+        if "lora_" not in name:
+            original = name.replace("base_layer.", "")
+            assert torch.equal(p, frozen[original]), f"{name} changed"
+
+
+def test_train_steps_is_repeatable_with_a_seed(tokenizer):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    def run():
+        torch.manual_seed(0)
+        config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                             num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2)
+        model = add_lora(LlamaForCausalLM(config), r=2)
+        return train_steps(model, tokenizer, CHATS * 2, steps=3, batch_size=3, seed=7, progress=False)
+
+    assert run() == run()
+
+
+@pytest.mark.parametrize("examples, kwargs, message", [
+    ([], {}, "non-empty list of chats"),
+    (CHATS[0], {}, "single chat .*wrap it as \\[chat\\]"),
+    (CHATS, {"steps": 0}, "steps must be a positive integer"),
+    (CHATS, {"lr": 0}, "lr must be positive"),
+    (CHATS, {"batch_size": 0}, "batch_size must be at least 1"),
+])
+def test_train_steps_rejects_bad_input(tiny, tokenizer, examples, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train_steps(add_lora(tiny, r=2), tokenizer, examples, **{"steps": 1, **kwargs})
+
+
+def test_train_steps_needs_trainable_parameters(tiny, tokenizer):
+    tiny.requires_grad_(False)
+    with pytest.raises(ValueError, match="call add_lora"):
+        train_steps(tiny, tokenizer, CHATS, steps=1)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Some picks:\n- 150 g yogurt: 15 g protein\n- 125 g tofu, about 17 g protein",
+     {"bullets": 2, "protein_grams": 2, "follows_style": True}),
+    ("Try scrambled eggs on toast with a glass of milk.", {"bullets": 0, "follows_style": False}),
+    ("- oats\n- berries", {"bullets": 2, "protein_grams": 0, "follows_style": False}),
+    ("\n".join(f"- {n} g tofu: {n} g protein" for n in range(10, 15)), {"bullets": 5, "follows_style": False}),
+    ("1. 100 g ricotta, 11 g protein", {"bullets": 1, "protein_grams": 1, "follows_style": True}),
+])
+def test_style_checks(text, expected):
+    got = style_checks(text)
+    assert {k: got[k] for k in expected} == expected
+
+
+def test_style_checks_wants_under_80_words():
+    long = "- 100 g tofu: 12 g protein " + "and more words " * 30
+    assert style_checks(long)["follows_style"] is False
+
+
+def test_default_targets_are_the_attention_projections():
+    assert finetune.DEFAULT_TARGETS == ("q_proj", "k_proj", "v_proj", "o_proj")
