@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterable, Literal, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 FactVerdict = Literal["correct", "admits_unknown", "invented"]
 
@@ -88,8 +88,25 @@ def admits_unknown(text: str) -> bool:
 
 
 def _term_pattern(term: str) -> re.Pattern:
-    # Accept simple plurals so "egg" also catches "eggs" and "peach" "peaches".
-    return re.compile(r"\b" + re.escape(normalise(term)) + r"(?:s|es)?\b")
+    # Singular and plural should both count: "eggs" catches "egg", "egg" catches "eggs".
+    term = normalise(term)
+    forms = {term}
+    if term.endswith("ies"):
+        forms.add(term[:-3] + "y")
+    elif term.endswith("s"):
+        forms.add(term[:-1])
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(r"\b(?:" + alternatives + r")s?\b")
+
+
+def profile_avoid_terms(profile: Mapping[str, Any]) -> list[str]:
+    """Every food the person must not be offered: hard restrictions plus dislikes.
+
+    >>> profile_avoid_terms({"hard_restrictions": [{"avoid": ["peanut"]}], "dislikes": ["eggs"]})
+    ['eggs', 'peanut']
+    """
+    terms = {t for rule in profile["hard_restrictions"] for t in rule["avoid"]} | set(profile["dislikes"])
+    return sorted(t.lower() for t in terms)
 
 
 def violations(text: str, avoid_terms: Iterable[str]) -> list[str]:

@@ -33,10 +33,10 @@ class PeakSampler(threading.Thread):
 
     def __init__(self, pid: int, every: float = 0.1):
         super().__init__(daemon=True)
-        self.pid, self.every, self.peak, self._stop = pid, every, 0, threading.Event()
+        self.pid, self.every, self.peak, self._halt = pid, every, 0, threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 root = psutil.Process(self.pid)
                 procs = [root] + root.children(recursive=True)
@@ -52,7 +52,7 @@ class PeakSampler(threading.Thread):
             time.sleep(self.every)
 
     def stop(self) -> int:
-        self._stop.set()
+        self._halt.set()
         self.join()
         return self.peak
 

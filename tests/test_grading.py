@@ -81,3 +81,25 @@ def test_rates_are_fractions_that_sum_to_one():
     assert shares == {"invented": 2 / 3, "correct": 1 / 3}
     with pytest.raises(ValueError):
         rates([])
+
+
+@pytest.mark.parametrize(
+    "text, avoid, expected",
+    [
+        ("One egg on rye.", ["eggs"], ["eggs"]),
+        ("Fried mushrooms.", ["mushroom"], ["mushroom"]),
+        ("Anchovy toast.", ["anchovies"], ["anchovies"]),
+        ("Check the dish codes.", ["cod"], []),
+    ],
+)
+def test_singular_and_plural_forms_both_count(text, avoid, expected):
+    assert violations(text, avoid) == expected
+
+
+def test_profile_avoid_terms_join_restrictions_and_dislikes():
+    from course_lib.data import load_profile
+    from course_lib.grading import profile_avoid_terms
+
+    terms = profile_avoid_terms(load_profile())
+    assert {"peanut", "chicken", "eggs", "mushrooms"} <= set(terms)
+    assert terms == sorted(set(terms))
