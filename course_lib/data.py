@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 from course_lib.schemas import DatasetError, validate_file
 
 __all__ = ["DATASETS_DIR", "DatasetError", "SPLITS", "KINDS", "QUESTION_TYPES", "datasets_dir", "load_profile",
            "load_dialogues", "load_curation_log", "load_knowledge", "load_update", "load_questions", "load_probe",
-           "validate_file", "summary"]
+           "validate_file", "summary", "to_chat", "training_set"]
 
 DATASETS_DIR: Path = Path(os.environ.get("COURSE_DATASETS_DIR") or Path(__file__).resolve().parents[1] / "datasets")
 SPLITS = ("train", "validation", "test")
@@ -118,6 +120,78 @@ def load_probe() -> list[dict]:
     Example: ``[q["type"] for q in load_probe()]``.
     """
     return validate_file(datasets_dir() / "questions" / "probe.jsonl", "question")
+
+
+def to_chat(dialogue: Mapping[str, Any], system: str | None = None) -> list[dict]:
+    """The messages of one dialogue as a fresh chat, optionally led by a ``system`` prompt.
+
+    The course trains without a system prompt: the person is what fine-tuning
+    should put *into the weights*, so that at inference the prompt can be the
+    bare question (the chat template then adds its own short default system
+    line, in training and at inference alike). Messages are checked like every
+    chat (roles, non-empty text, no unknown fields).
+
+    >>> to_chat({"id": "dlg-train-0001", "messages": [{"role": "user", "content": "Snack?"},
+    ...          {"role": "assistant", "content": "- 150 g yogurt: 15 g protein"}]})[0]
+    {'role': 'user', 'content': 'Snack?'}
+    """
+    from course_lib.tokens import check_messages  # tokens imports torch; loaders should not need it
+
+    if not isinstance(dialogue, Mapping) or "messages" not in dialogue:
+        fields = sorted(dialogue) if isinstance(dialogue, Mapping) else type(dialogue).__name__
+        raise TypeError(f"to_chat() takes a dialogue row with 'messages' (from load_dialogues()), got {fields}.")
+    try:
+        messages = check_messages(dialogue["messages"])
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"dialogue {dialogue.get('id', '?')}: {error}") from None
+    if system is None:
+        return messages
+    if not isinstance(system, str) or not system.strip():
+        raise ValueError("system must be non-empty text, or None for no system prompt.")
+    if messages[0]["role"] == "system":
+        raise ValueError(f"dialogue {dialogue.get('id', '?')} already has a system message; pass system=None.")
+    return [{"role": "system", "content": system}] + messages
+
+
+def training_set(tokenizer: Any, split: str | Sequence[Mapping[str, Any]], max_length: int = 256, *,
+                 system: str | None = None, skip_too_long: bool = False) -> list[dict]:
+    """Tokenised, label-masked training examples of a split (or of given dialogues), for lesson 05.
+
+    Each example is :func:`course_lib.tokens.build_training_example` of
+    :func:`to_chat` plus the dialogue ``id``. Nothing is cut or dropped quietly:
+    if any example is longer than ``max_length`` tokens this raises a
+    ``ValueError`` naming every one of them; with ``skip_too_long=True`` they are
+    left out with a warning that names them.
+
+    >>> train = training_set(tokenizer, "train")                  # doctest: +SKIP
+    >>> sorted(train[0])                                          # doctest: +SKIP
+    ['attention_mask', 'id', 'input_ids', 'labels']
+    """
+    from course_lib.tokens import build_training_example
+
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
+        raise ValueError(f"max_length must be a whole number of tokens (e.g. 256), got {max_length!r}.")
+    dialogues = load_dialogues(split) if isinstance(split, str) else list(split)
+    if not dialogues:
+        raise ValueError("no dialogues to turn into training examples.")
+    examples, too_long = [], []
+    for n, dialogue in enumerate(dialogues):
+        chat = to_chat(dialogue, system)
+        # Built at full length first, so the report can say how long each misfit really is.
+        example = build_training_example(tokenizer, chat, max_length=10**9)
+        row_id = dialogue.get("id", f"#{n}")
+        if len(example["input_ids"]) > max_length:
+            too_long.append((row_id, len(example["input_ids"])))
+        else:
+            examples.append({"id": row_id, **example})
+    if too_long:
+        listed = ", ".join(f"{i} ({t} tokens)" for i, t in too_long[:10]) + (" ..." if len(too_long) > 10 else "")
+        what = f"{len(too_long)} of {len(dialogues)} examples are longer than max_length={max_length}: {listed}"
+        if not skip_too_long:
+            raise ValueError(f"{what}. Raise max_length to at least {max(t for _, t in too_long)}, "
+                             "or pass skip_too_long=True to leave them out.")
+        warnings.warn(f"left out {what}.", stacklevel=2)
+    return examples
 
 
 def _counts(counter: Counter, order) -> str:

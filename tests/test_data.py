@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from course_lib import data
+from course_lib.curation import exact_duplicates, leakage_report
 from course_lib.schemas import DatasetError, validate_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,16 +23,6 @@ FILES = [
     ("knowledge/menu_update.jsonl", "menu"), ("knowledge/guides.jsonl", "guide"),
     ("questions/questions.jsonl", "question"), ("questions/probe.jsonl", "question"),
 ]
-
-
-def norm(text):
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def jaccard(a, b):
-    sa, sb = set(norm(a).split()), set(norm(b).split())
-    # Overlap relative to the shorter text, so a prompt with an extra opener still counts.
-    return len(sa & sb) / max(1, min(len(sa), len(sb)))
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +131,7 @@ def test_question_fields_follow_the_rules(ds):
             assert q["avoid_terms"] == []
         if q["type"] == "unanswerable":
             assert q["answer"] == "I don't know" and not q["gold_doc_ids"]
-    questions = [norm(q["question"]) for q in ds["questions"]]
-    assert len(questions) == len(set(questions)), "duplicate question text"
+    assert not exact_duplicates(ds["questions"]), "duplicate question text"
 
 
 def test_weekly_questions_name_an_unambiguous_day(ds):
@@ -151,25 +141,11 @@ def test_weekly_questions_name_an_unambiguous_day(ds):
             assert re.search(rf"\b\d{{1,2}} ({months}|{'|'.join(m[:3] for m in months.split('|'))})\b", q["question"]), q
 
 
-def test_no_duplicates_across_dialogue_splits(ds):
-    prompts = {s: [r["messages"][0]["content"] for r in rows] for s, rows in ds["dialogues"].items()}
-    seen = {}
-    for split, ps in prompts.items():
-        for p in ps:
-            assert norm(p) not in seen or seen[norm(p)] == split, f"{p!r} in {split} and {seen[norm(p)]}"
-            seen[norm(p)] = split
-    for other in ("validation", "test"):
-        for p in prompts[other]:
-            worst = max(jaccard(p, t) for t in prompts["train"])
-            assert worst < 0.8, p
-
-
-def test_questions_are_not_in_the_fine_tuning_data(ds):
-    prompts = [r["messages"][0]["content"] for rows in ds["dialogues"].values() for r in rows]
-    keys = {norm(p) for p in prompts}
-    for q in ds["questions"]:
-        assert norm(q["question"]) not in keys
-        assert max(jaccard(q["question"], p) for p in prompts) < 0.8, q["question"]
+def test_no_duplicates_across_dialogue_splits_or_with_the_questions(ds):
+    # Exact (normalised) duplicates and >= 80 % word overlap, every later group against every earlier one.
+    report = leakage_report({**ds["dialogues"], "questions": ds["questions"]})
+    assert report.ok, [(x.check, x.id, x.other_id) for x in report.leaks]
+    assert set(report.sizes) == {*data.SPLITS, "questions"}
 
 
 def test_assistant_answers_respect_the_profile(ds):
@@ -305,3 +281,85 @@ def test_summary_command_prints_the_counts(ds):
     assert f"nutrition {sum(d['type'] == 'nutrition' for d in ds['kb'])}" in out
     for t in data.QUESTION_TYPES:
         assert f"{t} {sum(q['type'] == t for q in ds['questions'])}" in out
+
+
+# --- chat format and training set (lesson 04) ---------------------------------------
+
+def _dialogue(**changes):
+    row = {"id": "dlg-train-0001", "messages": [{"role": "user", "content": "Snack before the gym?"},
+                                                {"role": "assistant", "content": "- 150 g skyr: 17 g protein"}],
+           "topic": "snack"}
+    return {**row, **changes}
+
+
+def test_to_chat_returns_a_fresh_chat_with_an_optional_system_prompt():
+    row = _dialogue()
+    chat = data.to_chat(row)
+    assert chat == row["messages"] and chat is not row["messages"]
+    chat[0]["content"] = "changed"
+    assert row["messages"][0]["content"] == "Snack before the gym?", "the data row must not change"
+    with_system = data.to_chat(row, system="You are Maya's diet assistant.")
+    assert with_system[0] == {"role": "system", "content": "You are Maya's diet assistant."}
+    assert with_system[1:] == data.to_chat(row)
+
+
+@pytest.mark.parametrize("row,error,match", [
+    ({"id": "x", "text": "Snack?"}, TypeError, r"'messages'.*\['id', 'text'\]"),
+    ("Snack?", TypeError, "dialogue row"),
+    (_dialogue(messages=[]), ValueError, "empty"),
+    (_dialogue(messages=[{"role": "user", "content": ""}]), ValueError, "dlg-train-0001.*empty"),
+    (_dialogue(messages=[{"role": "user", "content": "Hi", "name": "Maya"}]), ValueError, r"unknown field.*\['name'\]"),
+    (_dialogue(messages=[{"role": "bot", "content": "Hi"}]), ValueError, "role 'bot'"),
+])
+def test_to_chat_rejects_broken_dialogues_naming_the_row(row, error, match):
+    with pytest.raises(error, match=match):
+        data.to_chat(row)
+
+
+def test_to_chat_rejects_an_empty_or_second_system_prompt():
+    with pytest.raises(ValueError, match="non-empty"):
+        data.to_chat(_dialogue(), system="  ")
+    has_system = _dialogue(messages=[{"role": "system", "content": "Be brief."}] + _dialogue()["messages"])
+    with pytest.raises(ValueError, match="already has a system message"):
+        data.to_chat(has_system, system="Be kind.")
+
+
+def test_training_set_gives_masked_examples_with_ids(llm):
+    _, tokenizer = llm
+    from course_lib.tokens import IGNORE_INDEX, decode_labels
+
+    rows = data.load_dialogues("validation")
+    examples = data.training_set(tokenizer, "validation")
+    assert [e["id"] for e in examples] == [r["id"] for r in rows]
+    first = examples[0]
+    assert sorted(first) == ["attention_mask", "id", "input_ids", "labels"]
+    assert len(first["input_ids"]) == len(first["labels"]) <= 256 and first["labels"][0] == IGNORE_INDEX
+    assert decode_labels(tokenizer, first) == rows[0]["messages"][-1]["content"] + tokenizer.eos_token
+    with_system = data.training_set(tokenizer, rows[:2], system="You are Maya's diet assistant.")
+    assert len(with_system[0]["input_ids"]) != len(first["input_ids"])
+    assert decode_labels(tokenizer, with_system[0]) == decode_labels(tokenizer, first)
+
+
+def test_training_set_reports_every_example_that_does_not_fit(llm):
+    _, tokenizer = llm
+    rows = data.load_dialogues("validation")
+    lengths = [len(e["input_ids"]) for e in data.training_set(tokenizer, rows)]
+    limit = sorted(lengths)[len(lengths) // 2]
+    too_long = [r["id"] for r, n in zip(rows, lengths) if n > limit]
+    with pytest.raises(ValueError) as info:
+        data.training_set(tokenizer, rows, max_length=limit)
+    message = str(info.value)
+    assert f"{len(too_long)} of {len(rows)} examples are longer than max_length={limit}" in message
+    assert too_long[0] in message and f"at least {max(lengths)}" in message
+    with pytest.warns(UserWarning, match=too_long[0]):
+        kept = data.training_set(tokenizer, rows, max_length=limit, skip_too_long=True)
+    assert len(kept) == len(rows) - len(too_long)
+
+
+@pytest.mark.parametrize("kwargs,match", [({"split": "dev"}, "train, validation, test"),
+                                         ({"split": []}, "no dialogues"),
+                                         ({"split": "train", "max_length": 0}, "max_length"),
+                                         ({"split": "train", "max_length": "256"}, "max_length")])
+def test_training_set_rejects_bad_arguments(llm, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.training_set(llm[1], **kwargs)
