@@ -31,6 +31,11 @@ from pathlib import Path
 
 SEED = 20260105
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a plain script from a checkout without `pip install -e .`
+    sys.path.insert(0, str(ROOT))
+
+# The same duplicate and overlap rules that lesson 04 and the tests apply to the finished splits.
+from course_lib.curation import exact_duplicates, normalise_prompt, word_overlaps  # noqa: E402
 DATASETS = ROOT / "datasets"
 RAW = DATASETS / "knowledge" / "raw"
 
@@ -126,17 +131,6 @@ def write_json(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
-
-
-def norm(text: str) -> str:
-    """Normalised text for duplicate checks: lower-case, letters and digits only."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def jaccard(a: str, b: str) -> float:
-    sa, sb = set(norm(a).split()), set(norm(b).split())
-    # Overlap relative to the shorter text, so a prompt with an extra opener still counts.
-    return len(sa & sb) / max(1, min(len(sa), len(sb)))
 
 
 def fmt_num(x: float, nd: int = 1) -> str:
@@ -1298,7 +1292,7 @@ def build_dialogues(rng, questions) -> tuple[dict[str, list[dict]], list[dict]]:
             c = dict(c, prompt=" ".join(c["prompt"].split()),
                      answer="\n".join(ln.rstrip() for ln in c["answer"].strip().splitlines()))
             fixed = ("whitespace", "collapsed repeated spaces and trimmed trailing whitespace")
-        key = norm(c["prompt"])
+        key = normalise_prompt(c["prompt"])
         problem = None
         if key in seen:
             where = seen[key]
@@ -1308,13 +1302,12 @@ def build_dialogues(rng, questions) -> tuple[dict[str, list[dict]], list[dict]]:
             for other_split, rows in kept.items():
                 if other_split == c["split"]:
                     continue
-                near = next((r for r in rows if jaccard(r["messages"][0]["content"], c["prompt"]) >= 0.8), None)
+                near = word_overlaps([c["prompt"]], rows, 0.8)
                 if near:
-                    problem = ("near_duplicate", f"near-duplicate of {near['id']} in {other_split} (token overlap >= 0.8 of the shorter prompt)")
+                    problem = ("near_duplicate", f"near-duplicate of {rows[near[0][1]]['id']} in {other_split} (token overlap >= 0.8 of the shorter prompt)")
                     break
         if not problem:
-            q = next((q for q in qtexts if norm(q) == key or jaccard(q, c["prompt"]) >= 0.8), None)
-            if q:
+            if exact_duplicates([c["prompt"]], qtexts) or word_overlaps([c["prompt"]], qtexts, 0.8):
                 problem = ("eval_overlap", "overlaps an evaluation question")
         if not problem:
             problem = check_candidate(c)
