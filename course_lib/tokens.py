@@ -12,7 +12,6 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from course_lib.exercises import close_to, report
 
 ROLES = ("system", "user", "assistant")
 # PyTorch's cross-entropy skips this label, so these positions add nothing to the loss.
@@ -297,49 +296,6 @@ def decode_labels(tokenizer, example: Mapping[str, Sequence[int]]) -> str:
     'Oat porridge.<|im_end|>'
     """
     return tokenizer.decode([int(t) for t in example["labels"] if t != IGNORE_INDEX])
-
-
-# --- exercise checks (lesson 02) --------------------------------------------
-
-def _check_count(answer: Any, expected: int, what: str, hint: str, mistakes: Mapping[int, str]) -> bool:
-    """Check an exact count, swapping in a specific hint for a typical wrong answer."""
-    feedback = close_to(answer, expected, 0, what, hint)
-    if not feedback.ok and isinstance(answer, int) and answer in mistakes:
-        feedback.hint = mistakes[answer]
-    return report(feedback)
-
-
-def check_template_overhead(answer: Any, tokenizer, question: str) -> bool:
-    """Exercise: how many tokens does the chat template add around a bare ``question``?"""
-    chat = [{"role": "user", "content": question}]
-    bare = count_tokens(tokenizer, question)
-    full, closed = count_tokens(tokenizer, chat), count_tokens(tokenizer, chat, add_generation_prompt=False)
-    return _check_count(answer, full - bare, "the template's extra tokens", "count the chat, then subtract the question.", {
-        full: "that is the whole chat: subtract the tokens of the question itself.",
-        closed - bare: "count the chat as the model sees it before answering (add_generation_prompt=True).",
-    })
-
-
-def check_largest_k(
-    answer: Any, tokenizer, question: str, chunks: Sequence[Any], window: int, max_new_tokens: int,
-    *, system: str | None = RAG_SYSTEM,
-) -> bool:
-    """Exercise: how many of the ranked ``chunks`` fit ``window`` with room for the answer?"""
-    expected = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=max_new_tokens, system=system))
-    greedy = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=0, system=system))
-    return _check_count(answer, expected, "k", "try fit_context(), or count prompts for k = 1, 2, 3, ...", {
-        greedy: f"that fills the window with prompt only: keep {max_new_tokens} tokens free for the answer.",
-        len(chunks): "not every chunk fits: count the prompt with all of them.",
-    })
-
-
-def check_trained_tokens(answer: Any, example: Mapping[str, Sequence[int]]) -> bool:
-    """Exercise: how many tokens of a training ``example`` does the loss learn from?"""
-    trained = sum(label != IGNORE_INDEX for label in example["labels"])
-    return _check_count(answer, trained, "trained tokens", f"count the labels that are not {IGNORE_INDEX}.", {
-        len(example["input_ids"]): f"that counts every token: only labels other than {IGNORE_INDEX} are trained.",
-        trained - 1: "the end-of-turn token is trained too: it teaches the model to stop.",
-    })
 
 
 def _text(value: Any, what: str) -> str:

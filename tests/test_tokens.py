@@ -2,15 +2,13 @@
 import pytest
 import torch
 
+from course_lib.exercises.lesson02 import check_largest_k, check_template_overhead, check_trained_tokens
 from course_lib.tokens import (
     IGNORE_INDEX,
     ContextTooLong,
     build_rag_prompt,
     build_training_example,
     chat_ids,
-    check_largest_k,
-    check_template_overhead,
-    check_trained_tokens,
     check_messages,
     context_window,
     count_tokens,

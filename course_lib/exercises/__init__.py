@@ -1,4 +1,4 @@
-"""Self-checks for the lessons' exercises.
+"""Self-checks for the lessons' exercises (generic checks; per-lesson ones in ``lessonNN``).
 
 Every exercise ends with a check that tells the learner whether the answer is
 right, and if not, what is wrong and a hint. Checks print instead of raising so
@@ -8,6 +8,7 @@ tests (and instructors) can assert on them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 
 @dataclass
@@ -117,3 +118,15 @@ def share_of(value: object, items: object, predicate, what: str, hint: str) -> F
         return Feedback(False, "there are no answers to count.", hint)
     expected = sum(bool(predicate(item)) for item in items) / len(items)
     return close_to(value, expected, 0.005, what, hint)
+
+
+def exact_count(value: object, expected: int, what: str, hint: str, mistakes: Mapping[int, str] | None = None) -> Feedback:
+    """Check a count exactly; a typical wrong count gets its own, more specific hint.
+
+    >>> exact_count(5, 4, "tokens", "count again", {5: "you counted the end token"}).hint
+    'you counted the end token'
+    """
+    feedback = close_to(value, expected, 0, what, hint)
+    if not feedback.ok and isinstance(value, int) and mistakes and value in mistakes:
+        feedback.hint = mistakes[value]
+    return feedback
