@@ -30,8 +30,11 @@ $(STAMP): requirements.txt models.txt pyproject.toml
 	$(BIN)/python -m course_lib.models warm
 	touch $(STAMP)
 
+# Containers and CI machines often run as root, which JupyterLab refuses without a flag.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	$(BIN)/jupyter lab --port=$(PORT) $(if $(NO_BROWSER),--no-browser,) $(FIRST_PAGE)
+	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) $(if $(NO_BROWSER),--no-browser,) $(FIRST_PAGE)
 
 test: setup
 	$(BIN)/python -m pytest tests course_lib --doctest-modules
