@@ -15,7 +15,7 @@ import html
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Literal, Mapping, NamedTuple
 
-from course_lib.exercises import Feedback, close_to, not_answered, report
+from course_lib.exercises import Feedback, not_answered, report
 
 Choice = Literal["RAG", "fine-tuning", "hybrid"]
 
@@ -220,20 +220,20 @@ class Row(NamedTuple):
     fine_tuning: str
 
 
-COMPARISON: list[Row] = [
-    Row("Data source", "documents searched at answer time", "labelled examples used once, in training"),
-    Row("Changes to the model", "none: the weights stay as they are", "weights (or a small adapter) are updated"),
-    Row("Flexibility", "swap or edit documents any time", "a new behaviour or fact needs a new training run"),
-    Row("Use cases", "changing facts, large document sets, answers with sources",
-        "tone, format, a narrow skill, short prompts"),
-    Row("Performance", "as good as retrieval: a missed document means a missed fact",
-        "strong on what it was trained on; can over-fit and forget"),
-    Row("Resource needs", "an embedder and an index; no training", "training compute and curated data"),
-    Row("Scalability", "grows with the index (millions of documents)", "each new fact means more training"),
-    Row("Maintenance", "keep the documents and the index current", "retrain and re-evaluate when things change"),
-    Row("Latency", "slower: retrieval plus a longer prompt", "no extra step; a merged adapter costs nothing"),
-    Row("Transparency", "can cite the documents it used", "knowledge hidden in weights, no sources"),
-]
+COMPARISON: list[Row] = [Row(*row) for row in (
+    ("Data source", "documents searched at answer time", "labelled examples used once, in training"),
+    ("Changes to the model", "none: the weights stay as they are", "weights (or a small adapter) are updated"),
+    ("Flexibility", "swap or edit documents any time", "a new behaviour or fact needs a new training run"),
+    ("Use cases", "changing facts, large document sets, answers with sources",
+     "tone, format, a narrow skill, short prompts"),
+    ("Performance", "as good as retrieval: a missed document means a missed fact",
+     "strong on what it was trained on; can over-fit and forget"),
+    ("Resource needs", "an embedder and an index; no training", "training compute and curated data"),
+    ("Scalability", "grows with the index (millions of documents)", "each new fact means more training"),
+    ("Maintenance", "keep the documents and the index current", "retrain and re-evaluate when things change"),
+    ("Latency", "slower: retrieval plus a longer prompt", "no extra step; a merged adapter costs nothing"),
+    ("Transparency", "can cite the documents it used", "knowledge hidden in weights, no sources"),
+)]
 
 
 def comparison_markdown(rows: list[Row] = COMPARISON) -> str:
@@ -253,26 +253,22 @@ class Claim(NamedTuple):
     measure: str
 
 
-CLAIMS: list[Claim] = [
-    Claim("Fine-tuning shapes behaviour, tone and format", "05",
-          "preference adherence before vs after fine-tuning"),
-    Claim("Fine-tuning can over-fit", "05", "training vs validation loss over epochs"),
-    Claim("LoRA trains a tiny share of the parameters and stores a small adapter", "06",
-          "trainable share, adapter size vs model size"),
-    Claim("An unmerged adapter adds inference delay; merging removes it", "06",
-          "latency per answer, unmerged vs merged"),
-    Claim("Fine-tuning can make the model forget general skills", "07",
-          "scores on general prompts, base vs fine-tuned"),
-    Claim("Fine-tuning shortens prompts", "02, 11", "prompt tokens, fine-tuned vs RAG prompt"),
-    Claim("RAG reduces hallucination", "09", "hallucination rate, closed-book vs RAG"),
-    Claim("RAG adds transparency through sources", "09", "answers citing the right document id"),
-    Claim("RAG absorbs new knowledge without retraining", "09, 11",
-          "accuracy on the menu update: RAG vs the fine-tuned model"),
-    Claim("RAG adds retrieval latency and prompt length", "09", "latency split into retrieval and generation"),
-    Claim("Better retrieval gives better RAG", "10", "recall@k, MRR, nDCG@10 per retriever"),
-    Claim("Hybrids combine the strengths at a cost in complexity", "11",
-          "one benchmark: base / fine-tuned / RAG / hybrid"),
-]
+CLAIMS: list[Claim] = [Claim(*row) for row in (
+    ("Fine-tuning shapes behaviour, tone and format", "05", "preference adherence before vs after fine-tuning"),
+    ("Fine-tuning can over-fit", "05", "training vs validation loss over epochs"),
+    ("LoRA trains a tiny share of the parameters and stores a small adapter", "06",
+     "trainable share, adapter size vs model size"),
+    ("An unmerged adapter adds inference delay; merging removes it", "06", "latency per answer, unmerged vs merged"),
+    ("Fine-tuning can make the model forget general skills", "07", "scores on general prompts, base vs fine-tuned"),
+    ("Fine-tuning shortens prompts", "11", "prompt tokens, fine-tuned vs RAG prompt"),
+    ("RAG reduces hallucination", "09", "hallucination rate, closed-book vs RAG"),
+    ("RAG adds transparency through sources", "09", "answers citing the right document id"),
+    ("RAG absorbs new knowledge without retraining", "09, 11", "accuracy on the menu update: RAG vs fine-tuned"),
+    ("RAG adds retrieval latency and prompt length", "09", "latency split into retrieval and generation"),
+    ("Better retrieval gives better RAG", "10", "recall@k, MRR, nDCG@10 per retriever"),
+    ("Hybrids combine the strengths at a cost in complexity", "11", "one benchmark: base / fine-tuned / RAG / hybrid"),
+)]
+
 
 def _reported(check: Callable[..., Feedback]) -> Callable[..., bool]:
     # Checks print their verdict (the learner sees it) and return a bool (tests assert on it).
@@ -331,13 +327,3 @@ def check_flip(answer: Any, start: Project = DIET_BOT, target: Choice = "RAG") -
         return Feedback(False, f"changing {changed[0]} gives {got!r}, not {target!r}.", hint)
     return Feedback(True, f"changing {changed[0]} alone turns the diet-bot into a {target} project.")
 
-
-@_reported
-def check_trainable_share(answer: Any, model: Any) -> Feedback:
-    """Exercise check (prints, returns a bool): ``answer`` is the share (0-1) of ``model``'s
-    parameters that train."""
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return close_to(answer, trainable / total, 0.0005, "the trainable share",
-                    "Sum p.numel() over model.parameters(), once for all and once for "
-                    "those with p.requires_grad, and divide.")

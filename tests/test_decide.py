@@ -5,7 +5,7 @@ import pytest
 
 from course_lib import decide
 from course_lib.decide import (CLAIMS, COMPARISON, DIET_BOT, NEEDS, QUESTIONS, RULES, Project,
-                               check_flip, check_needs, check_trainable_share, comparison_markdown,
+                               check_flip, check_needs, comparison_markdown,
                                questionnaire, recommend)
 
 FIELDS = list(QUESTIONS)
@@ -165,21 +165,3 @@ def test_check_flip():
     assert not check_flip(DIET_BOT.replace(latency="strict"))
     assert not check_flip("tone_control")
 
-
-class _Param:
-    def __init__(self, n, grad):
-        self.n, self.requires_grad = n, grad
-
-    def numel(self):
-        return self.n
-
-
-class _Model:
-    def parameters(self):
-        return [_Param(990, False), _Param(10, True)]
-
-
-def test_check_trainable_share():
-    assert check_trainable_share(0.01, _Model())
-    assert not check_trainable_share(0.1, _Model())
-    assert not check_trainable_share(..., _Model())

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from course_lib import finetune
-from course_lib.finetune import add_lora, style_checks, train_steps, trainable_parameters
+from course_lib.finetune import add_lora, check_trainable_share, style_checks, train_steps, trainable_parameters
 
 CHATS = [
     [{"role": "user", "content": "Breakfast idea?"},
@@ -140,3 +140,16 @@ def test_style_checks_wants_under_80_words():
 
 def test_default_targets_are_the_attention_projections():
     assert finetune.DEFAULT_TARGETS == ("q_proj", "k_proj", "v_proj", "o_proj")
+
+
+def test_check_trainable_share_now_and_at_another_rank(tiny, capsys):
+    lora = add_lora(tiny, r=4)
+    trainable, total = trainable_parameters(lora)
+    assert check_trainable_share(trainable / total, lora)
+    assert not check_trainable_share(trainable / total * 2, lora)
+    assert "too high" in capsys.readouterr().out
+    at_8 = 2 * trainable / (total + trainable)
+    assert check_trainable_share(at_8, lora, r=8)
+    assert not check_trainable_share(trainable / total, lora, r=8)
+    assert "rank 8" in capsys.readouterr().out
+    assert not check_trainable_share(..., lora)
