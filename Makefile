@@ -34,7 +34,8 @@ $(STAMP): requirements.txt models.txt pyproject.toml
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lab: setup
-	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) $(if $(NO_BROWSER),--no-browser,) $(FIRST_PAGE)
+	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) $(if $(NO_BROWSER),--no-browser,) \
+		--ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/$(FIRST_PAGE)
 
 test: setup
 	$(BIN)/python -m pytest tests course_lib --doctest-modules
