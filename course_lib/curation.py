@@ -128,8 +128,10 @@ def word_overlaps(items_a: Sequence[Any], items_b: Sequence[Any] | None = None,
     return [(i, j, score) for i, j, score in scores if score >= threshold]
 
 
-def embed(embedder: Any, items: Sequence[Any]) -> np.ndarray:
+def embed(embedder: Any, items: Sequence[Any], *, progress: bool = False) -> np.ndarray:
     """Unit-length sentence vectors of the prompts, one row each, so a dot product is a cosine.
+
+    ``progress=True`` shows the embedder's progress bar (sentence-transformers).
 
     >>> embed(load_embedder(), ["Snacks?"]).shape      # doctest: +SKIP
     (1, 384)
@@ -137,7 +139,8 @@ def embed(embedder: Any, items: Sequence[Any]) -> np.ndarray:
     texts = _texts(items, "items")
     if not texts:
         raise ValueError("nothing to embed: the list of prompts is empty.")
-    return np.asarray(embedder.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32)
+    extra = {"show_progress_bar": True} if progress else {}
+    return np.asarray(embedder.encode(texts, batch_size=64, normalize_embeddings=True, **extra), dtype=np.float32)
 
 
 def nearest(embedder: Any, items_a: Sequence[Any], items_b: Sequence[Any]) -> list[Pair]:
@@ -236,12 +239,13 @@ def _item_id(item: Any, index: int) -> str:
 
 def leakage_report(groups: Mapping[str, Sequence[Any]], embedder: Any = None, *,
                    word_threshold: float = WORD_OVERLAP_THRESHOLD,
-                   cosine_threshold: float = COSINE_THRESHOLD) -> LeakageReport:
+                   cosine_threshold: float = COSINE_THRESHOLD, progress: bool = False) -> LeakageReport:
     """Check every group against every earlier one for shared prompts: text, words, meaning.
 
     Put the training data first: each later group (validation, test, evaluation
     questions) is compared with all groups before it. Without an ``embedder``
-    only the two lexical checks run. Every group is embedded once.
+    only the two lexical checks run. Every group is embedded once. A pair can be
+    found by more than one check (an exact copy also shares all its words).
 
     >>> report = leakage_report({"train": train, "test": test}, embedder)   # doctest: +SKIP
     >>> report.ok, max(report.max_similarity("test", "train"))            # doctest: +SKIP
@@ -253,7 +257,7 @@ def leakage_report(groups: Mapping[str, Sequence[Any]], embedder: Any = None, *,
     empty = [name for name, t in texts.items() if not t]
     if empty:
         raise ValueError(f"group(s) {empty} are empty: load them first.")
-    vectors = {name: embed(embedder, t) for name, t in texts.items()} if embedder is not None else {}
+    vectors = {name: embed(embedder, t, progress=progress) for name, t in texts.items()} if embedder is not None else {}
     report = LeakageReport([], {name: len(t) for name, t in texts.items()})
     for g, o in _group_pairs(list(groups)):
         found = [("duplicate", i, j, 1.0) for i, j in exact_duplicates(texts[g], texts[o])]
