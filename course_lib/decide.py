@@ -10,12 +10,10 @@ questionnaire widget and the lesson's exercise checks.
 """
 from __future__ import annotations
 
-import functools
 import html
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Callable, Literal, Mapping, NamedTuple
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, Mapping, NamedTuple
 
-from course_lib.exercises import Feedback, not_answered, report
 
 Choice = Literal["RAG", "fine-tuning", "hybrid"]
 
@@ -268,62 +266,3 @@ CLAIMS: list[Claim] = [Claim(*row) for row in (
     ("Better retrieval gives better RAG", "10", "recall@k, MRR, nDCG@10 per retriever"),
     ("Hybrids combine the strengths at a cost in complexity", "11", "one benchmark: base / fine-tuned / RAG / hybrid"),
 )]
-
-
-def _reported(check: Callable[..., Feedback]) -> Callable[..., bool]:
-    # Checks print their verdict (the learner sees it) and return a bool (tests assert on it).
-    @functools.wraps(check)
-    def run(*args: Any, **kwargs: Any) -> bool:
-        return report(check(*args, **kwargs))
-    return run
-
-
-# Exercise 1: which approach fits each need of the diet-bot?
-NEEDS: dict[str, str] = {
-    "never suggest eggs (the person dislikes them)": "fine-tuning",
-    "what is on the canteen menu this Thursday": "RAG",
-    "always answer in three short bullet points": "fine-tuning",
-    "the allergens of a dish added to the menu yesterday": "RAG",
-    "say which menu sheet an answer came from": "RAG",
-}
-
-
-@_reported
-def check_needs(answer: Any) -> Feedback:
-    """Exercise check (prints ✅/❌ with a hint, returns a bool): ``answer`` maps every need in
-    :data:`NEEDS` to "RAG" or "fine-tuning"."""
-    hint = "Stable behaviour -> fine-tuning; facts that change or need a source -> RAG."
-    missing = not_answered(answer, hint)
-    if missing:
-        return missing
-    if not isinstance(answer, Mapping):
-        return Feedback(False, f"answer should be a dict need -> approach, got {type(answer).__name__}.", hint)
-    absent = [need for need in NEEDS if need not in answer]
-    if absent:
-        return Feedback(False, f"no approach given for: {absent[0]!r}.", "Copy every key of NEEDS.")
-    wrong = [need for need, approach in NEEDS.items() if answer[need] != approach]
-    if wrong:
-        return Feedback(False, f"{len(wrong)} of {len(NEEDS)} wrong, e.g. {wrong[0]!r}.", hint)
-    return Feedback(True, f"all {len(NEEDS)} needs sorted.")
-
-
-@_reported
-def check_flip(answer: Any, start: Project = DIET_BOT, target: Choice = "RAG") -> Feedback:
-    """Exercise check (prints, returns a bool): ``answer`` differs from ``start`` in exactly
-    one answer and is recommended ``target``."""
-    hint = "Look at which answers gave fine-tuning its points in recommend(DIET_BOT).reasons."
-    missing = not_answered(answer, hint)
-    if missing:
-        return missing
-    if not isinstance(answer, Project):
-        return Feedback(False, f"answer should be a Project, got {type(answer).__name__}.",
-                        "Use DIET_BOT.replace(field='value').")
-    changed = [f.name for f in fields(Project) if getattr(answer, f.name) != getattr(start, f.name)]
-    if len(changed) != 1:
-        return Feedback(False, f"you changed {len(changed)} answers ({', '.join(changed) or 'none'}), "
-                               "not exactly one.", hint)
-    got = recommend(answer).choice
-    if got != target:
-        return Feedback(False, f"changing {changed[0]} gives {got!r}, not {target!r}.", hint)
-    return Feedback(True, f"changing {changed[0]} alone turns the diet-bot into a {target} project.")
-

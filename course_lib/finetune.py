@@ -14,7 +14,6 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from course_lib.exercises import close_to, report
 
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 
@@ -152,21 +151,3 @@ def train_steps(
     finally:
         model.eval()
     return losses
-
-
-def check_trainable_share(answer: Any, model: Any, r: int | None = None) -> bool:
-    """Exercise check (prints ✅/❌ with a hint, returns a bool): ``answer`` is the share (0-1)
-    of ``model``'s parameters that train, or would train with its adapter at rank ``r``.
-
-    An adapter's size grows in proportion to its rank, so the share at another rank
-    follows from the current one without building a new model.
-    """
-    trainable, total = trainable_parameters(model)
-    hint = "Divide the trainable parameters by all parameters (trainable_parameters(lora))."
-    if r is not None:
-        current = model.peft_config["default"].r
-        adapter = trainable * r / current
-        trainable, total = adapter, total - trainable + adapter
-        hint = (f"The adapter has {current} ranks now; at rank {r} it is {r}/{current} as big, "
-                "and the frozen weights stay the same.")
-    return report(close_to(answer, trainable / total, 0.00005, "the trainable share", hint))

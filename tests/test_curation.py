@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from course_lib import curation
+from course_lib.exercises import lesson04
 from course_lib.curation import (COSINE_THRESHOLD, embed, exact_duplicates, leakage_report, near_duplicates,
                                  nearest, normalise_prompt, prompt_text, word_overlap, word_overlaps)
 
@@ -169,20 +170,20 @@ def test_check_broken_lines(tmp_path, capsys):
             "action": "rejected", "check": "units", "reason": "r"}
     path = tmp_path / "log.jsonl"
     path.write_text("\n".join([json.dumps(good), json.dumps({**good, "check": "vibes"}), "{"]) + "\n")
-    assert curation.check_broken_lines([2, 3], path, "curation_log")
-    assert not curation.check_broken_lines([2], path, "curation_log")
+    assert lesson04.check_broken_lines([2, 3], path, "curation_log")
+    assert not lesson04.check_broken_lines([2], path, "curation_log")
     assert "missing [3]" in capsys.readouterr().out
-    assert not curation.check_broken_lines(..., path, "curation_log")
+    assert not lesson04.check_broken_lines(..., path, "curation_log")
 
 
 def test_check_sneaky_paraphrase(capsys):
     emb = BagOfWords()
     target = "lunch ideas for a tofu fan"
-    assert not curation.check_sneaky_paraphrase("Lunch ideas for a tofu fan, please?", emb, target, 0.5)
+    assert not lesson04.check_sneaky_paraphrase("Lunch ideas for a tofu fan, please?", emb, target, 0.5)
     assert "word check already catches it" in capsys.readouterr().out
-    assert curation.check_sneaky_paraphrase("tofu fan lunch suggestions", emb, target, 0.5)
-    assert not curation.check_sneaky_paraphrase("soup", emb, target, 0.5)
-    assert not curation.check_sneaky_paraphrase(..., emb, target, 0.5)
+    assert lesson04.check_sneaky_paraphrase("tofu fan lunch suggestions", emb, target, 0.5)
+    assert not lesson04.check_sneaky_paraphrase("soup", emb, target, 0.5)
+    assert not lesson04.check_sneaky_paraphrase(..., emb, target, 0.5)
 
 
 def test_check_too_long(llm, capsys):
@@ -191,6 +192,6 @@ def test_check_too_long(llm, capsys):
     _, tokenizer = llm
     lengths = [len(e["input_ids"]) for e in data.training_set(tokenizer, "validation")]
     expected = sum(n > 150 for n in lengths)
-    assert curation.check_too_long(expected, tokenizer, "validation", 150)
-    assert not curation.check_too_long(expected + 1, tokenizer, "validation", 150)
+    assert lesson04.check_too_long(expected, tokenizer, "validation", 150)
+    assert not lesson04.check_too_long(expected + 1, tokenizer, "validation", 150)
     assert "too high" in capsys.readouterr().out

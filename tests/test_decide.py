@@ -4,9 +4,9 @@ from dataclasses import asdict
 import pytest
 
 from course_lib import decide
-from course_lib.decide import (CLAIMS, COMPARISON, DIET_BOT, NEEDS, QUESTIONS, RULES, Project,
-                               check_flip, check_needs, comparison_markdown,
-                               questionnaire, recommend)
+from course_lib.decide import (CLAIMS, COMPARISON, DIET_BOT, QUESTIONS, RULES, Project,
+                               comparison_markdown, questionnaire, recommend)
+from course_lib.exercises.lesson03 import NEEDS, check_flip, check_needs
 
 FIELDS = list(QUESTIONS)
 

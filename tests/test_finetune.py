@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from course_lib import finetune
-from course_lib.finetune import add_lora, check_trainable_share, style_checks, train_steps, trainable_parameters
+from course_lib.exercises.lesson03 import check_trainable_share
+from course_lib.finetune import add_lora, style_checks, train_steps, trainable_parameters
 
 CHATS = [
     [{"role": "user", "content": "Breakfast idea?"},

@@ -1,7 +1,6 @@
 """Specification of course_lib.models: offline loading, the cache, overrides, chat."""
 import importlib.util
 import time
-from pathlib import Path
 
 import pytest
 
