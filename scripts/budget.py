@@ -107,8 +107,8 @@ def table(rows: dict[str, dict[str, str]]) -> str:
 def update_readme(rows: dict[str, dict[str, str]]) -> None:
     text = README.read_text()
     new = re.sub(
-        r"(<!-- budget-table -->\n).*?(\n<!-- /budget-table -->)",
-        lambda m: m.group(1) + table(rows) + m.group(2),
+        r"(<!-- budget-table -->).*?(<!-- /budget-table -->)",
+        lambda m: m.group(1) + "\n" + table(rows) + "\n" + m.group(2),
         text,
         flags=re.S,
     )

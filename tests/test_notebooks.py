@@ -99,3 +99,20 @@ def test_strip_solutions_removes_solution_cells(tmp_path):
     assert not [c for c in stripped.cells if "solution" in c.metadata.get("tags", [])]
     original = nbformat.read(source, as_version=4)
     assert len(stripped.cells) < len(original.cells)
+
+
+def test_budget_table_is_current_and_within_limits():
+    """docs/budget.csv (written by `make budget`) covers every lesson, and the README shows it."""
+    import csv
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import budget
+
+    with (ROOT / "docs" / "budget.csv").open() as f:
+        rows = {row["notebook"]: row for row in csv.DictReader(f)}
+    assert set(rows) == {p.name for p in NOTEBOOKS}, "run `make budget` after adding a notebook"
+    assert budget.table(rows) in (ROOT / "README.md").read_text()
+    for name, row in rows.items():
+        assert float(row["seconds"]) <= budget.LIMIT_SECONDS, f"{name} is over 5 minutes"
+        assert float(row["peak_mb"]) <= budget.LIMIT_MB, f"{name} is over 2 GB"
+    assert sum(float(r["seconds"]) for r in rows.values()) <= budget.COURSE_LIMIT_SECONDS
