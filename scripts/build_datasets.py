@@ -60,7 +60,7 @@ OUTPUTS = [
 
 
 def build(out: Path) -> None:
-    rng = random.Random(SEED)
+    # Each data set draws from its own seeded generator, so changing one leaves the others as they are.
     foods = load_foods()
     FOODS_BY.clear()
     FOODS_BY.update(food_by_ndb(foods))
@@ -82,7 +82,6 @@ def build(out: Path) -> None:
     for split, rows in dialogues.items():
         write_jsonl(out / f"dialogues/{split}.jsonl", rows)
     write_jsonl(out / "dialogues/curation_log.jsonl", log)
-    del rng
 
 
 def main(argv=None) -> int:
