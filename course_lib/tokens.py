@@ -289,6 +289,19 @@ def pad_batch(examples: Sequence[Mapping[str, Sequence[int]]], pad_token_id: int
     }
 
 
+def trained_tokens(examples: Sequence[Mapping[str, Sequence[int]]]) -> tuple[int, int]:
+    """Return ``(read, trained)``: the tokens the model reads and those the loss learns from.
+
+    Trained tokens are the labels that are not ``IGNORE_INDEX`` (the answers).
+
+    >>> trained_tokens([{"input_ids": [5, 6, 7], "labels": [-100, 6, 7]}])
+    (3, 2)
+    """
+    read = sum(len(e["input_ids"]) for e in examples)
+    trained = sum(label != IGNORE_INDEX for e in examples for label in e["labels"])
+    return read, trained
+
+
 def decode_labels(tokenizer, example: Mapping[str, Sequence[int]]) -> str:
     """Decode only the trained tokens of an example: what the model learns to say.
 

@@ -16,6 +16,7 @@ from course_lib.tokens import (
     ensure_fits,
     fit_context,
     pad_batch,
+    trained_tokens,
     show_tokens,
     token_counts,
 )
@@ -312,3 +313,11 @@ def test_check_trained_tokens_counts_labels_not_ids(tok, capsys):
     assert not check_trained_tokens(trained - 1, ex)
     assert "end-of-turn" in capsys.readouterr().out
     assert not check_trained_tokens("many", ex)
+
+
+def test_trained_tokens_counts_what_is_read_and_what_is_learned(tok):
+    example = build_training_example(tok, CHAT, max_length=256)
+    read, trained = trained_tokens([example, example])
+    assert read == 2 * len(example["input_ids"])
+    assert trained == 2 * sum(label != IGNORE_INDEX for label in example["labels"])
+    assert 0 < trained < read

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from course_lib.exercises import exact_count, report
-from course_lib.tokens import IGNORE_INDEX, RAG_SYSTEM, count_tokens, fit_context
+from course_lib.tokens import IGNORE_INDEX, RAG_SYSTEM, count_tokens, fit_context, trained_tokens
 
 
 def check_template_overhead(answer: Any, tokenizer, question: str) -> bool:
@@ -33,7 +33,7 @@ def check_largest_k(
 
 def check_trained_tokens(answer: Any, example: Mapping[str, Sequence[int]]) -> bool:
     """Exercise: how many tokens of a training ``example`` does the loss learn from?"""
-    trained = sum(label != IGNORE_INDEX for label in example["labels"])
+    trained = trained_tokens([example])[1]
     return report(exact_count(answer, trained, "trained tokens", f"count the labels that are not {IGNORE_INDEX}.", {
         len(example["input_ids"]): f"that counts every token: only labels other than {IGNORE_INDEX} are trained.",
         trained - 1: "the end-of-turn token is trained too: it teaches the model to stop.",
