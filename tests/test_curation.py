@@ -165,33 +165,33 @@ def test_leakage_report_needs_two_non_empty_groups(groups):
 
 # --- exercise checks -------------------------------------------------------------------
 
-def test_check_broken_lines(tmp_path, capsys):
+def test_check_broken_lines(tmp_path):
     good = {"candidate_id": "cand-0001", "target_split": "train", "family": "f", "prompt": "p", "origin": "o",
             "action": "rejected", "check": "units", "reason": "r"}
     path = tmp_path / "log.jsonl"
     path.write_text("\n".join([json.dumps(good), json.dumps({**good, "check": "vibes"}), "{"]) + "\n")
     assert lesson04.check_broken_lines([2, 3], path, "curation_log")
-    assert not lesson04.check_broken_lines([2], path, "curation_log")
-    assert "missing [3]" in capsys.readouterr().out
+    verdict = lesson04.check_broken_lines([2], path, "curation_log")
+    assert not verdict and "missing [3]" in str(verdict)
     assert not lesson04.check_broken_lines(..., path, "curation_log")
 
 
-def test_check_sneaky_paraphrase(capsys):
+def test_check_sneaky_paraphrase():
     emb = BagOfWords()
     target = "lunch ideas for a tofu fan"
-    assert not lesson04.check_sneaky_paraphrase("Lunch ideas for a tofu fan, please?", emb, target, 0.5)
-    assert "word check already catches it" in capsys.readouterr().out
+    verdict = lesson04.check_sneaky_paraphrase("Lunch ideas for a tofu fan, please?", emb, target, 0.5)
+    assert not verdict and "word check already catches it" in str(verdict)
     assert lesson04.check_sneaky_paraphrase("tofu fan lunch suggestions", emb, target, 0.5)
     assert not lesson04.check_sneaky_paraphrase("soup", emb, target, 0.5)
     assert not lesson04.check_sneaky_paraphrase(..., emb, target, 0.5)
 
 
-def test_check_too_long(llm, capsys):
+def test_check_too_long(llm):
     from course_lib import data
 
     _, tokenizer = llm
     lengths = [len(e["input_ids"]) for e in data.training_set(tokenizer, "validation")]
     expected = sum(n > 150 for n in lengths)
     assert lesson04.check_too_long(expected, tokenizer, "validation", 150)
-    assert not lesson04.check_too_long(expected + 1, tokenizer, "validation", 150)
-    assert "too high" in capsys.readouterr().out
+    verdict = lesson04.check_too_long(expected + 1, tokenizer, "validation", 150)
+    assert not verdict and "too high" in str(verdict)

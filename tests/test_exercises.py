@@ -23,8 +23,9 @@ def test_same_items_names_missing_and_unexpected_items():
     assert "list or set" in same_items("ab", {"a"}, "ids", "h").message
 
 
-def test_report_prints_the_verdict_and_returns_it(capsys):
-    assert report(Feedback(False, "wrong", "try again")) is False
-    out = capsys.readouterr().out
-    assert "❌" in out and "try again" in out
+def test_report_returns_a_verdict_that_displays_itself():
+    verdict = report(Feedback(False, "wrong", "try again"))
+    assert not verdict
+    shown = repr(verdict)  # what Jupyter shows as the cell's output
+    assert "❌" in shown and "try again" in shown and "False" not in shown
     assert not_answered(3, "h") is None

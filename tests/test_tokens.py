@@ -281,37 +281,37 @@ def test_pad_batch_rejects_bad_examples(examples, pattern):
 
 # --- exercise checks -----------------------------------------------------------
 
-def test_check_template_overhead_names_the_typical_mistakes(tok, capsys):
+def test_check_template_overhead_names_the_typical_mistakes(tok):
     q = "What can I eat at the canteen on Thursday?"
     chat = [{"role": "user", "content": q}]
     right = count_tokens(tok, chat) - count_tokens(tok, q)
-    assert check_template_overhead(right, tok, q) and "✅" in capsys.readouterr().out
-    assert not check_template_overhead(count_tokens(tok, chat), tok, q)
-    assert "subtract the tokens of the question" in capsys.readouterr().out
-    assert not check_template_overhead(count_tokens(tok, chat, add_generation_prompt=False) - count_tokens(tok, q), tok, q)
-    assert "add_generation_prompt=True" in capsys.readouterr().out
-    assert not check_template_overhead(..., tok, q)
-    assert "not answered" in capsys.readouterr().out
+    assert "✅" in repr(check_template_overhead(right, tok, q))
+    verdict = check_template_overhead(count_tokens(tok, chat), tok, q)
+    assert not verdict and "subtract the tokens of the question" in str(verdict)
+    verdict = check_template_overhead(count_tokens(tok, chat, add_generation_prompt=False) - count_tokens(tok, q), tok, q)
+    assert not verdict and "add_generation_prompt=True" in str(verdict)
+    verdict = check_template_overhead(..., tok, q)
+    assert not verdict and "not answered" in str(verdict)
 
 
-def test_check_largest_k_reminds_to_reserve_room_for_the_answer(tok, capsys):
+def test_check_largest_k_reminds_to_reserve_room_for_the_answer(tok):
     q = "What is the soup on Thursday?"
     window = count_tokens(tok, build_rag_prompt(q, DOCS[:2])) + 20
     assert check_largest_k(1, tok, q, DOCS, window, 30)
-    assert not check_largest_k(2, tok, q, DOCS, window, 30)
-    assert "keep 30 tokens free" in capsys.readouterr().out.split("❌")[1]
-    assert not check_largest_k(3, tok, q, DOCS, window, 30)
-    assert "not every chunk fits" in capsys.readouterr().out
+    verdict = check_largest_k(2, tok, q, DOCS, window, 30)
+    assert not verdict and "keep 30 tokens free" in str(verdict)
+    verdict = check_largest_k(3, tok, q, DOCS, window, 30)
+    assert not verdict and "not every chunk fits" in str(verdict)
 
 
-def test_check_trained_tokens_counts_labels_not_ids(tok, capsys):
+def test_check_trained_tokens_counts_labels_not_ids(tok):
     ex = build_training_example(tok, CHAT, max_length=512)
     trained = sum(label != IGNORE_INDEX for label in ex["labels"])
     assert check_trained_tokens(trained, ex)
-    assert not check_trained_tokens(len(ex["input_ids"]), ex)
-    assert "every token" in capsys.readouterr().out
-    assert not check_trained_tokens(trained - 1, ex)
-    assert "end-of-turn" in capsys.readouterr().out
+    verdict = check_trained_tokens(len(ex["input_ids"]), ex)
+    assert not verdict and "every token" in str(verdict)
+    verdict = check_trained_tokens(trained - 1, ex)
+    assert not verdict and "end-of-turn" in str(verdict)
     assert not check_trained_tokens("many", ex)
 
 

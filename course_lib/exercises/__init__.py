@@ -1,9 +1,10 @@
 """Self-checks for the lessons' exercises (generic checks; per-lesson ones in ``lessonNN``).
 
 Every exercise ends with a check that tells the learner whether the answer is
-right, and if not, what is wrong and a hint. Checks print instead of raising so
-a notebook keeps running while the learner works; they also return a boolean so
-tests (and instructors) can assert on them.
+right, and if not, what is wrong and a hint. A check returns a ``Feedback``
+object instead of raising, so a notebook keeps running while the learner works:
+as the last line of a cell it displays itself, and it is truthy only when the
+answer is right, so tests (and instructors) can assert on it.
 """
 from __future__ import annotations
 
@@ -28,16 +29,18 @@ class Feedback:
     def __bool__(self) -> bool:
         return self.ok
 
+    # Jupyter shows the last value of a cell through its repr: the verdict, not
+    # "Feedback(ok=True, ...)" and not a stray True.
+    __repr__ = __str__
 
-def report(feedback: Feedback) -> bool:
-    """Print a check's verdict for the learner and return whether it passed.
+
+def report(feedback: Feedback) -> Feedback:
+    """Hand a check's verdict back to the notebook, which displays it.
 
     >>> report(Feedback(True, "Well done."))
     ✅ Correct. Well done.
-    True
     """
-    print(feedback)
-    return feedback.ok
+    return feedback
 
 
 def not_answered(value: object, hint: str) -> Feedback | None:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from course_lib.exercises import exact_count, report
+from course_lib.exercises import Feedback, exact_count, report
 from course_lib.tokens import IGNORE_INDEX, RAG_SYSTEM, count_tokens, fit_context, trained_tokens
 
 
-def check_template_overhead(answer: Any, tokenizer, question: str) -> bool:
+def check_template_overhead(answer: Any, tokenizer, question: str) -> Feedback:
     """Exercise: how many tokens does the chat template add around a bare ``question``?"""
     chat = [{"role": "user", "content": question}]
     bare = count_tokens(tokenizer, question)
@@ -21,7 +21,7 @@ def check_template_overhead(answer: Any, tokenizer, question: str) -> bool:
 def check_largest_k(
     answer: Any, tokenizer, question: str, chunks: Sequence[Any], window: int, max_new_tokens: int,
     *, system: str | None = RAG_SYSTEM,
-) -> bool:
+) -> Feedback:
     """Exercise: how many of the ranked ``chunks`` fit ``window`` with room for the answer?"""
     expected = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=max_new_tokens, system=system))
     greedy = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=0, system=system))
@@ -31,7 +31,7 @@ def check_largest_k(
     }))
 
 
-def check_trained_tokens(answer: Any, example: Mapping[str, Sequence[int]]) -> bool:
+def check_trained_tokens(answer: Any, example: Mapping[str, Sequence[int]]) -> Feedback:
     """Exercise: how many tokens of a training ``example`` does the loss learn from?"""
     trained = trained_tokens([example])[1]
     return report(exact_count(answer, trained, "trained tokens", f"count the labels that are not {IGNORE_INDEX}.", {

@@ -13,10 +13,10 @@ from course_lib.exercises import Feedback, close_to, not_answered, report
 from course_lib.finetune import trainable_parameters
 
 
-def _reported(check: Callable[..., Feedback]) -> Callable[..., bool]:
+def _reported(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
     # Checks print their verdict (the learner sees it) and return a bool (tests assert on it).
     @functools.wraps(check)
-    def run(*args: Any, **kwargs: Any) -> bool:
+    def run(*args: Any, **kwargs: Any) -> Feedback:
         return report(check(*args, **kwargs))
     return run
 
@@ -71,7 +71,7 @@ def check_flip(answer: Any, start: Project = DIET_BOT, target: Choice = "RAG") -
     return Feedback(True, f"changing {changed[0]} alone turns the diet-bot into a {target} project.")
 
 
-def check_trainable_share(answer: Any, model: Any, r: int | None = None) -> bool:
+def check_trainable_share(answer: Any, model: Any, r: int | None = None) -> Feedback:
     """Exercise check (prints ✅/❌ with a hint, returns a bool): ``answer`` is the share (0-1)
     of ``model``'s parameters that train, or would train with its adapter at rank ``r``.
 

@@ -11,7 +11,7 @@ from course_lib.curation import WORD_OVERLAP_THRESHOLD, embed, word_overlap
 from course_lib.exercises import Feedback, close_to, report, same_items
 
 
-def check_broken_lines(answer: Any, path: str | Path, schema_name: str) -> bool:
+def check_broken_lines(answer: Any, path: str | Path, schema_name: str) -> Feedback:
     """Exercise: which line numbers of the data file at ``path`` break schema ``schema_name``?"""
     from course_lib.schemas import DatasetError, validate_file
 
@@ -24,7 +24,7 @@ def check_broken_lines(answer: Any, path: str | Path, schema_name: str) -> bool:
                              "catch the DatasetError and collect p['line'] for p in error.problems."))
 
 
-def check_sneaky_paraphrase(answer: Any, embedder: Any, target: str, min_cosine: float) -> bool:
+def check_sneaky_paraphrase(answer: Any, embedder: Any, target: str, min_cosine: float) -> Feedback:
     """Exercise: a paraphrase of ``target`` that the word check misses but the embedding check sees."""
     if answer is ... or answer is None or not isinstance(answer, str) or not answer.strip():
         return report(Feedback(False, "write your paraphrase as a string.", "reword the prompt, keep its meaning."))
@@ -37,7 +37,7 @@ def check_sneaky_paraphrase(answer: Any, embedder: Any, target: str, min_cosine:
                            "misses it; its cosine", "stay closer to the meaning: same food, same situation."))
 
 
-def check_too_long(answer: Any, tokenizer: Any, split: str, max_length: int) -> bool:
+def check_too_long(answer: Any, tokenizer: Any, split: str, max_length: int) -> Feedback:
     """Exercise: how many dialogues of ``split`` do not fit in ``max_length`` tokens?"""
     from course_lib.data import load_dialogues, to_chat
     from course_lib.tokens import count_tokens
