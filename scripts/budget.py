@@ -68,6 +68,9 @@ def run_notebook(path: Path) -> tuple[float, float]:
         try:
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
+            # execute() would do this itself; cell-by-cell runs must ask for it, or
+            # progress bars and widgets show as "Loading widget..." in static views.
+            client.set_widgets_metadata()
         finally:
             peak = sampler.stop()
     seconds = time.perf_counter() - began
