@@ -11,6 +11,7 @@ import pytest
 
 from course_lib import data
 from course_lib.curation import exact_duplicates, leakage_report
+from course_lib.grading import profile_avoid_terms, violations
 from course_lib.schemas import DatasetError, validate_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,22 +88,55 @@ def test_gold_ids_resolve_and_update_facts_need_the_update(ds):
     all_ids = {d["id"] for d in ds["kb"]}
     update_ids = {d["id"] for d in ds["update"]}
     for q in ds["questions"]:
-        assert set(q["gold_doc_ids"]) <= all_ids, q["id"]
+        gold = q["gold_doc_ids"]
+        assert set(gold) <= all_ids and len(gold) == len(set(gold)), q["id"]
         if q["type"] == "update_fact":
-            assert q["gold_doc_ids"] and set(q["gold_doc_ids"]) <= update_ids, q["id"]
-        else:
-            assert not set(q["gold_doc_ids"]) & update_ids, f"{q['id']} is answerable only after the update"
+            assert gold and set(gold) <= update_ids, q["id"]
+        elif gold:
+            # The update menus also print the canteen hours, but every other question is answerable
+            # before the update, from the document it was written from (listed first).
+            assert gold[0] not in update_ids, f"{q['id']} is answerable only after the update"
 
 
-def test_gold_answers_are_in_the_gold_documents(ds):
-    """Answers were derived from the documents, so a non yes/no answer appears verbatim in one of them."""
+def test_every_gold_document_holds_the_answer(ds):
+    """Answers were derived from the documents, so a non yes/no answer appears verbatim in each gold document."""
     text = {d["id"]: d["text"].lower() for d in ds["kb"]}
     checked = 0
     for q in ds["questions"]:
         if q["gold_doc_ids"] and q["answer"] not in ("yes", "no"):
-            assert any(a in text[g] for g in q["gold_doc_ids"] for a in q["accepted"]), q
+            for g in q["gold_doc_ids"]:
+                assert any(a in text[g] for a in q["accepted"]), (q["id"], g)
             checked += 1
     assert checked > 150
+
+
+def test_gold_ids_name_every_menu_that_prints_the_canteen_hours(ds):
+    # Every menu ends with "Served 11:30 to 14:15. Pre-order ... until 10:00." (hand-checked in menus.jsonl).
+    menus = {d["id"] for d in ds["kb"] if d["type"] == "menu"}
+    hour_questions = [q for q in ds["questions"] if q["answer"] in ("14:15", "10:00")]
+    assert len(hour_questions) >= 4
+    for q in hour_questions:
+        assert menus <= set(q["gold_doc_ids"]), q["id"]
+
+
+def test_gold_ids_name_every_guide_that_prints_a_nutrition_answer(ds):
+    """A guide line "- <sheet name>: <answer> <nutrient> ..." holds the answer, so that guide is gold too."""
+    guides = [d for d in ds["kb"] if d["type"] == "guide"]
+    sheets = {d["id"]: d["title"].split(": nutrition per 100 g")[0] for d in ds["kb"] if d["type"] == "nutrition"}
+    nutrients = ("protein", "fibre", "sodium", "calcium", "kcal")
+    found = 0
+    for q in ds["questions"]:
+        if not q["gold_doc_ids"] or not q["gold_doc_ids"][0].startswith("nut-"):
+            continue
+        name = sheets[q["gold_doc_ids"][0]]
+        for g in guides:
+            lines = [ln for ln in g["text"].splitlines() if ln.startswith(f"- {name}:")]
+            stated = [ln for ln in lines for n in nutrients
+                      if re.search(rf"(?<![\d.]){re.escape(q['answer'])}{'' if q['answer'].endswith('kcal') else ' ' + n}\b", ln)]
+            if stated:
+                found += 1
+                assert g["id"] in q["gold_doc_ids"], (q["id"], g["id"], stated[0])
+    assert found >= 15, "the guides repeat many sheet values; expected to find them"
 
 
 def test_yes_no_allergen_answers_match_the_menu(ds):
@@ -120,13 +154,134 @@ def test_yes_no_allergen_answers_match_the_menu(ds):
             assert (allergen in dish["allergens"]) == (q["answer"] == "yes"), q
 
 
+# Components whose allergens are easy to miss, written by hand from what they are made of
+# (a crumb of pistachios, oats toasted in the oven, curd of eggs and butter, caramel of butter and cream).
+KNOWN_ALLERGENIC = {
+    "pistachio crumb": {"nuts"}, "toasted oats": {"gluten"}, "lemon curd": {"eggs", "milk"},
+    "salted caramel": {"milk"}, "satay": {"peanuts"}, "katsu": {"gluten", "eggs"}, "teriyaki": {"soybeans", "gluten"},
+    "miso-glazed": {"soybeans"}, "za'atar": {"sesame"}, "mustard-crusted": {"mustard"}, "tikka-spiced": {"milk"},
+    "tofu": {"soybeans"}, "seitan": {"gluten", "soybeans"}, "halloumi": {"milk"}, "paneer": {"milk"},
+    "king prawns": {"crustaceans"}, "salmon fillet": {"fish"}, "carrot cake": {"eggs", "gluten", "nuts"},
+    "vegetable stock": {"celery"}, "broccoli and almond": {"nuts", "milk"}, "poached pear": {"sulphites"},
+}
+NOT_VEGAN = {"honeyed figs", "salted caramel", "lemon curd", "panna cotta", "rice pudding", "quark mousse"}
+
+
+def _dishes(ds):
+    return [(doc, x) for doc in ds["kb"] if doc["type"] == "menu" for x in doc["dishes"]]
+
+
+def test_dish_labels_are_the_union_over_their_components(ds):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from datagen.menus import COMPONENTS  # the component table the generator composes dishes from
+
+    order = ["gluten", "crustaceans", "eggs", "fish", "peanuts", "soybeans", "milk", "nuts", "celery", "mustard",
+             "sesame", "sulphites", "lupin", "molluscs"]  # EU Regulation 1169/2011, Annex II
+    for doc, x in _dishes(ds):
+        assert x["components"], x["code"]
+        union = {a for c in x["components"] for a in COMPONENTS[c]["allergens"]}
+        assert set(x["allergens"]) == union and x["allergens"] == sorted(union, key=order.index), (x["code"], x["name"])
+        for c in x["components"]:
+            assert c == "vegetable stock" or c.lower() in x["name"].lower(), (x["code"], c)
+            assert KNOWN_ALLERGENIC.get(c, set()) <= set(x["allergens"]), (x["code"], x["name"], c)
+
+
+def test_toppings_reach_the_dessert_labels(ds):
+    sweets = [x for _, x in _dishes(ds) if x["counter"] == "sweet"]
+    assert len(sweets) == 45
+    for x in sweets:
+        name = x["name"].lower()
+        for topping, allergens in KNOWN_ALLERGENIC.items():
+            if name.endswith("with " + topping):
+                assert allergens <= set(x["allergens"]), x["name"]
+        if any(part in name for part in NOT_VEGAN):
+            assert not x["vegan"], x["name"]
+
+
+def test_vegan_and_vegetarian_flags_follow_the_components(ds):
+    animal = ("chicken", "beef", "pork", "salmon", "fish", "cod", "turkey", "lamb", "prawns", "trout", "hake",
+              "duck", "gelatine")
+    for _, x in _dishes(ds):
+        meat = [c for c in x["components"] + x["ingredients"] if violations(c, animal)]
+        assert x["vegetarian"] == (not meat), (x["code"], x["name"], meat)
+        animal_product = {"milk", "eggs"} & set(x["allergens"]) or any(c in NOT_VEGAN for c in x["components"])
+        assert x["vegan"] == (x["vegetarian"] and not animal_product), (x["code"], x["name"])
+
+
+def test_menu_text_prints_the_dish_records(ds):
+    words = {"gluten": "cereals containing gluten"}
+    for doc, x in _dishes(ds):
+        block = doc["text"].split(f"({x['code']})")[1].split("\n\n")[0]
+        mark = "[vegan]" if x["vegan"] else "[vegetarian]" if x["vegetarian"] else None
+        assert (mark in block.splitlines()[0]) if mark else "[" not in block.splitlines()[0], x["code"]
+        hidden = {"Thai green curry": "coriander", "panna cotta": "gelatine"}  # not visible in the dish name
+        for component, food in hidden.items():
+            if component in x["components"]:
+                assert re.search(rf"Also contains: .*{food}", block), x["code"]
+        printed = block.split("Allergens: ")[1].splitlines()[0]
+        assert printed == (", ".join(words.get(a, a) for a in x["allergens"]) or "none of the 14"), x["code"]
+
+
+def test_guide_11_price_bands_and_protein_rule_hold_on_every_menu(ds):
+    guide = next(d for d in ds["kb"] if d["id"] == "guide-11")["text"]
+    bands = {c: tuple(map(float, re.search(rf"- {label}: €([\d.]+) to €([\d.]+)\.", guide).groups()))
+             for c, label in [("grill", "Grill"), ("green", "Green counter"), ("soup", "Soup of the day"), ("sweet", "Sweet")]}
+    assert "Fish dishes sit at the top" not in guide, "the menus do not price fish at the top of the band"
+    for _, x in _dishes(ds):
+        lo, hi = bands[x["counter"]]
+        assert lo <= x["price_eur"] <= hi, (x["code"], x["price_eur"], lo, hi)
+        if x["counter"] == "green":
+            assert x["protein_g"] >= 15, x["code"]  # "at least 15 g of protein per portion"
+
+
+def test_each_preference_and_fact_question_has_exactly_one_right_answer(ds):
+    """Of the day's mains and soup, exactly one that the profile allows has the most protein."""
+    avoid = profile_avoid_terms(ds["profile"])
+    docs = {d["id"]: d for d in ds["kb"]}
+    questions = [q for q in ds["questions"] if q["type"] == "preference_and_fact"]
+    assert len(questions) >= 20
+    for q in questions:
+        assert "main or soup" in q["question"] and "protein" in q["question"], q["id"]
+        dishes = [x for x in docs[q["gold_doc_ids"][0]]["dishes"] if x["counter"] != "sweet"]
+        allowed = [x for x in dishes if not violations(". ".join(x["components"] + x["ingredients"]), avoid)]
+        top = max(x["protein_g"] for x in allowed)
+        best = [x for x in allowed if x["protein_g"] == top]
+        assert len(best) == 1, (q["id"], [x["name"] for x in best])
+        assert q["answer"] in (best[0]["name"], f"{top} g"), q["id"]
+
+
+def test_unanswerable_questions_need_the_canteen_not_a_food_table(ds):
+    menu_dates = {d["date"] for d in ds["kb"] if d["type"] == "menu"}
+    codes = {x["code"] for _, x in _dishes(ds)}
+    months = {m: i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July", "August",
+                                          "September", "October", "November", "December"], 1)}
+    unanswerable = [q for q in ds["questions"] if q["type"] == "unanswerable"]
+    assert len(unanswerable) >= 20
+    for q in unanswerable:
+        text = q["question"]
+        assert re.search(r"canteen|dish|grill|soup|breakfast bar|coffee corner", text, re.I), q["id"]
+        assert not re.search(r"\b100 ?g\b", text), f"{q['id']} asks a public per-100 g fact"
+        for code in re.findall(r"D-\d{3}", text):
+            assert code not in codes, q["id"]
+        for day, month, year in re.findall(rf"(\d{{1,2}}) ({'|'.join(months)}) (\d{{4}})", text):
+            date = f"{year}-{months[month]:02d}-{int(day):02d}"
+            # A date inside the menus is allowed only for a figure the menus do not print.
+            assert date not in menu_dates or re.search(r"sodium|fibre|zinc|sell", text), q["id"]
+    # The four the review found answerable from any nutrition table are gone.
+    by_id = {q["id"]: q for q in ds["questions"]}
+    for qid in ("q-0025", "q-0051", "q-0184", "q-0200"):
+        assert not re.search(r"per 100 g|in 100 g", by_id[qid]["question"]), qid
+
+
 def test_question_fields_follow_the_rules(ds):
     for q in ds["questions"]:
         assert q["answer"].lower() in q["accepted"], q["id"]
         assert all(a == a.lower() for a in q["accepted"])
         if q["type"] in ("preference", "preference_and_fact"):
-            assert q["avoid_terms"], q["id"]
-            assert not any(t in q["answer"].lower().split() for t in q["avoid_terms"]), q["id"]
+            # One list for every preference question: the whole profile with its aliases.
+            assert q["avoid_terms"] == profile_avoid_terms(ds["profile"]), q["id"]
+            assert "whey" not in q["avoid_terms"], "the profile is lacto-vegetarian: whey is allowed"
+            assert not violations(q["answer"], q["avoid_terms"]), q["id"]
         else:
             assert q["avoid_terms"] == []
         if q["type"] == "unanswerable":
@@ -149,16 +304,11 @@ def test_no_duplicates_across_dialogue_splits_or_with_the_questions(ds):
 
 
 def test_assistant_answers_respect_the_profile(ds):
-    p = ds["profile"]
-    banned = set()
-    for r in p["hard_restrictions"]:
-        banned |= {w for term in r["avoid"] for w in term.lower().split() if w not in ("butter", "oil")}
-    banned |= {w.rstrip("s") for w in p["dislikes"]} | set(p["dislikes"])
+    avoid = profile_avoid_terms(ds["profile"])
     for rows in ds["dialogues"].values():
         for r in rows:
             answer = r["messages"][-1]["content"]
-            words = set(re.findall(r"[a-z]+", answer.lower()))
-            assert not words & banned, (r["id"], words & banned)
+            assert not violations(answer, avoid), (r["id"], violations(answer, avoid))
             assert len(answer.split()) <= 80, r["id"]
             assert not re.search(r"\b(oz|ounces?|cups?|lbs?)\b", answer), r["id"]
             bullets = [ln for ln in answer.splitlines() if ln.startswith("- ")]

@@ -4,32 +4,44 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 
 # The same duplicate and overlap rules that lesson 04 and the tests apply to the finished splits.
 from course_lib.curation import exact_duplicates, normalise_prompt, word_overlaps
+# One matcher for "does this answer offer a food Maya avoids": the grader's.
+from course_lib.grading import profile_avoid_terms, violations
 
-from .dialogue_tables import (CANTEEN_BULLETS, CANTEEN_LEADS, CANTEEN_PROMPTS, CLOSERS, COMBOS, DIALOGUE_FAMILIES,
-                              ITEMS, OPENERS, REFUSE_FAMILIES, SUGGEST_LEADS, TALLY_SETS, TALLY_TEMPLATES)
-from .profile import IMPERIAL, forbidden_hits
+from .dialogue_tables import (BULLET_STYLES, CANTEEN_BULLETS, CANTEEN_FAMILIES, CANTEEN_LEADS, COMBOS, DIALOGUE_FAMILIES,
+                              FOOD_TIPS, ITEMS, LEADS, NUTRIENT_OF_POOL, OPENERS, REFUSE_FAMILIES, TALLY_FAMILIES)
+from .profile import IMPERIAL, PROFILE
 
 # The foods by NDB number, filled by build_datasets.build() before any dialogue is written;
-# item_text reads protein per 100 g from it.
+# item_text reads protein, calcium and fibre per 100 g from it.
 FOODS_BY: dict[str, dict] = {}
+AVOID = profile_avoid_terms(PROFILE)
+FOOD_PORTION = re.compile(r"\b\d+ (g|ml) (?!protein\b|of\b|fibre\b)[^\W\d]")
+NUTRIENTS = ("protein_g", "calcium_mg", "fibre_g")
 
 
-def item_text(key: str) -> tuple[str, float]:
-    ndb, grams, label = ITEMS[key]
+def item_text(key: str) -> tuple[str, dict[str, float]]:
+    """("<grams> g <label>", nutrients of that portion) for a food of ITEMS."""
+    ndb, grams, label, _split = ITEMS[key]
     unit = "ml" if label.endswith(("milk", "drink")) else "g"
-    return f"{grams} {unit} {label}", grams * FOODS_BY[ndb]["vals"]["protein_g"] / 100
+    vals = FOODS_BY[ndb]["vals"]
+    return f"{grams} {unit} {label}", {k: grams * (vals[k] or 0.0) / 100 for k in NUTRIENTS}
 
 
-def combo_text(combo: str) -> tuple[str, float]:
-    total = 0.0
+def combo_keys(combo: str) -> list[str]:
+    return re.findall(r"\[([a-z_0-9]+)\]", combo)
+
+
+def combo_text(combo: str) -> tuple[str, dict[str, float]]:
+    total = dict.fromkeys(NUTRIENTS, 0.0)
 
     def rep(m):
-        nonlocal total
-        text, p = item_text(m.group(1))
-        total += p
+        text, n = item_text(m.group(1))
+        for k in NUTRIENTS:
+            total[k] += n[k]
         return text
 
     text = re.sub(r"\[([a-z_0-9]+)\]", rep, combo)
@@ -40,14 +52,34 @@ def protein_str(p: float) -> str:
     return f"{round(p)} g" if p >= 10 else f"{p:.1f} g"
 
 
-def bullets(rng, pool, n) -> list[str]:
-    style = rng.randrange(3)
-    out = []
+def nutrient_str(n: dict[str, float], nutrient: str | None) -> str:
+    """"<p> g protein", plus the calcium or fibre figure that a calcium or fibre question asks for."""
+    text = f"{protein_str(n['protein_g'])} protein"
+    if nutrient == "calcium":
+        text += f", {round(n['calcium_mg'])} mg calcium"
+    elif nutrient == "fibre":
+        text += f", {protein_str(n['fibre_g'])} fibre"
+    return text
+
+
+def bullets(rng, split: str, pool: str, n: int) -> tuple[list[str], list[str]]:
+    """n bullet lines from a pool in one of the split's styles, and the food keys they use."""
+    style = rng.choice(BULLET_STYLES[split])
+    out, keys = [], []
     for combo in rng.sample(COMBOS[pool], n):
-        text, p = combo_text(combo)
-        out.append([f"- {text}: {protein_str(p)} protein", f"- {text} ({protein_str(p)} protein)",
-                    f"- {text}, about {protein_str(p)} protein"][style])
-    return out
+        strays = [k for k in combo_keys(combo) if ITEMS[k][3] != split]
+        if strays:  # a held-out answer must not reuse another split's foods
+            raise ValueError(f"pool {pool!r} used in {split} holds foods of another split: {strays}")
+        text, nut = combo_text(combo)
+        out.append(style.format(text=text, nut=nutrient_str(nut, NUTRIENT_OF_POOL.get(pool))))
+        keys += combo_keys(combo)
+    return out, keys
+
+
+def closing_tip(rng, keys: list[str]) -> str | None:
+    """A tip about a food the answer suggests (never about one it does not mention)."""
+    tips = list(dict.fromkeys(FOOD_TIPS[k] for k in keys if k in FOOD_TIPS))
+    return rng.choice(tips) if tips else None
 
 
 def typo(text: str, rng: random.Random) -> str:
@@ -66,65 +98,71 @@ def typo(text: str, rng: random.Random) -> str:
     return text
 
 
+def _fit(lines: list[str]) -> str:
+    # Under 80 words, as the profile asks: drop the closing lines first.
+    while len(" ".join(lines).split()) > 78:
+        lines.pop()
+    return "\n".join(lines)
+
+
 def gen_dialogue_candidates(rng) -> list[dict]:
     cands = []
 
     def add(split, fam, topic, prompt, answer):
         cands.append({"split": split, "family": fam, "topic": topic, "prompt": prompt, "answer": answer})
 
-    for fam, split, kind, pool, count, templates, contexts in DIALOGUE_FAMILIES:
+    def ask(split, template, c):
+        return typo(rng.choice(OPENERS[split]) + template.format(c=c, C=c[0].upper() + c[1:]), rng)
+
+    for fam, split, pool, count, templates, contexts, subjects in DIALOGUE_FAMILIES:
         combos = [(t, c) for t in templates for c in contexts]
         # Two spare prompts per family become the deliberately flawed candidates.
         for k, (t, c) in enumerate(rng.sample(combos, min(count + 2, len(combos)))):
-            prompt = typo(rng.choice(OPENERS) + t.format(c=c, C=c[0].upper() + c[1:]), rng)
-            lines = [rng.choice(SUGGEST_LEADS)] + bullets(rng, pool, rng.choice([2, 3, 3, 4]))
-            if rng.random() < 0.4:
-                lines.append(rng.choice(CLOSERS))
-            while len(" ".join(lines).split()) > 78:
-                lines.pop()
-            add("spare" if k >= count else split, fam, fam.split("_")[0], prompt, "\n".join(lines))
+            prompt = ask(split, t, c)
+            lines, keys = bullets(rng, split, pool, rng.choice([2, 3, 3, 4]))
+            if rng.random() < 0.85:  # sometimes the list alone, as the profile's style allows
+                subject = rng.choice(subjects)
+                lines.insert(0, rng.choice(LEADS[split]).format(s=subject, S=subject[0].upper() + subject[1:]))
+            tip = closing_tip(rng, keys) if rng.random() < 0.4 else None
+            if tip:
+                lines.append(tip)
+            add("spare" if k >= count else split, fam, fam.split("_")[0], prompt, _fit(lines))
     for fam, split, pool, count, templates, contexts, leads in REFUSE_FAMILIES:
         combos = [(t, c) for t in templates for c in contexts]
         for t, c in rng.sample(combos, min(count, len(combos))):
-            prompt = typo(rng.choice(OPENERS) + t.format(c=c, C=c[0].upper() + c[1:]), rng)
-            lines = [rng.choice(leads)] + bullets(rng, pool, rng.choice([2, 3]))
-            while len(" ".join(lines).split()) > 78:
-                lines.pop()
-            add(split, fam, "restriction", prompt, "\n".join(lines))
-    for split, prompts in CANTEEN_PROMPTS.items():
+            lines, _ = bullets(rng, split, pool, rng.choice([2, 3]))
+            add(split, fam, "restriction", ask(split, t, c), _fit([rng.choice(leads)] + lines))
+    for fam, (split, prompts) in CANTEEN_FAMILIES.items():
         for p in prompts:
-            lines = [rng.choice(CANTEEN_LEADS)] + rng.sample(CANTEEN_BULLETS, rng.choice([2, 3]))
-            add(split, "canteen_unknown", "canteen", typo(rng.choice(OPENERS) + p, rng), "\n".join(lines))
-    for i, keys in enumerate(TALLY_SETS):
-        split = "test" if i % 4 == 3 else "train"
-        parts, total = [], 0.0
-        for k in keys:
-            text, p = item_text(k)
-            parts.append(text)
-            total += p
-        items = ", ".join(parts[:-1]) + " and " + parts[-1]
-        left = 120 - total
-        top = rng.choice(["tempeh", "cottage", "soybeans", "lentils", "tofu_x"])
-        ttext, tp = item_text(top)
-        lines = [rng.choice(["Nice start.", "Good going.", "Here's the count:", "Quick tally:"]),
-                 f"- So far: about {round(total)} g protein", f"- Left to reach 120 g: about {round(left)} g",
-                 f"- Easy top-up: {ttext} ({protein_str(tp)} protein)"]
-        add(split, "protein_tally", "tracking", typo(rng.choice(TALLY_TEMPLATES).format(items=items), rng), "\n".join(lines))
+            lines = [rng.choice(CANTEEN_LEADS[split])] + rng.sample(CANTEEN_BULLETS[split], rng.choice([2, 3]))
+            add(split, fam, "canteen", typo(rng.choice(OPENERS[split]) + p, rng), "\n".join(lines))
+    for fam, (split, templates, sets, top_ups, shapes, leads) in TALLY_FAMILIES.items():
+        for keys in sets:
+            parts, total = [], 0.0
+            for k in keys:
+                text, n = item_text(k)
+                parts.append(text)
+                total += n["protein_g"]
+            items = ", ".join(parts[:-1]) + " and " + parts[-1]
+            ttext, tn = item_text(rng.choice(top_ups))
+            values = {"eaten": round(total), "left": round(120 - total), "food": ttext, "p": protein_str(tn["protein_g"])}
+            lines = [rng.choice(leads)] + [s.format(**values) for s in shapes]
+            add(split, fam, "tracking", typo(rng.choice(templates).format(items=items), rng), "\n".join(lines))
     return cands
 
 
 def check_candidate(c: dict) -> tuple[str, str] | None:
     """Return (check, reason) when a candidate breaks a rule; None when it passes."""
-    hits = forbidden_hits(c["answer"])
+    hits = violations(c["answer"], AVOID, profile=PROFILE)
     if hits:
         return "profile", f"answer mentions forbidden or disliked food: {', '.join(hits)}"
     if IMPERIAL.search(c["answer"]):
         return "units", "answer uses non-metric units"
     n_words = len(c["answer"].split())
-    if n_words > 80:
-        return "length", f"answer has {n_words} words (limit 80)"
-    food_bullets = [ln for ln in c["answer"].splitlines() if ln.startswith("- ") and c["family"] != "canteen_unknown"
-                    and not ln.startswith(("- So far", "- Left"))]
+    if n_words >= 80:
+        return "length", f"answer has {n_words} words (the profile asks for under 80)"
+    # A food suggestion is a bullet with a portion ("150 g boiled lentils"); tally and canteen lines have none.
+    food_bullets = [ln for ln in c["answer"].splitlines() if ln.startswith("- ") and FOOD_PORTION.search(ln)]
     if any(not re.search(r"\d+(\.\d)? g protein", ln) for ln in food_bullets):
         return "format", "a food suggestion has no protein figure"
     if len([ln for ln in c["answer"].splitlines() if ln.startswith("- ")]) > 4:
@@ -222,3 +260,83 @@ def build_dialogues(rng, questions) -> tuple[dict[str, list[dict]], list[dict]]:
         if fixed:
             log.append(entry | {"action": "fixed", "check": fixed[0], "reason": fixed[1], "kept_as": row_id})
     return kept, log
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring how much a held-out split can be answered from memory. The dialogue card's figures
+# come from running this module: `cd scripts && ../.venv/bin/python -m datagen.dialogues [DIR]`.
+
+FOOD_IN_ANSWER = re.compile(r"\b\d+ (?:g|ml) (" + "|".join(
+    re.escape(label) for label in sorted({v[2] for v in ITEMS.values()}, key=len, reverse=True)) + r")\b")
+
+
+def _answer(row: dict) -> str:
+    return row["messages"][-1]["content"]
+
+
+def _bullets(rows: list[dict]) -> list[str]:
+    return [ln for r in rows for ln in _answer(r).splitlines() if ln.startswith("- ")]
+
+
+def foods_in(rows: list[dict]) -> set[str]:
+    """The foods (ITEMS labels after a portion, e.g. "150 g boiled lentils") that the answers suggest."""
+    return {m.group(1) for r in rows for m in FOOD_IN_ANSWER.finditer(_answer(r))}
+
+
+def overlap_stats(splits: dict[str, list[dict]], top: int = 8) -> dict[str, tuple[int, int]]:
+    """Counts (k, n) that show how much held-out answers repeat train answers.
+
+    - ``top_first_lines``: answers whose first line is one of the ``top`` most common first lines;
+    - ``top_first_words``: the same for the first three words;
+    - ``<split>_bullets_in_train``: bullet lines of a held-out split found verbatim among train's;
+    - ``<split>_foods_in_train``: distinct foods a held-out split suggests that train answers suggest too;
+    - ``families_in_several_splits``: families (a prompt and its paraphrases) found in more than one split.
+    """
+    rows = [r for split in splits.values() for r in split]
+    firsts = Counter(_answer(r).splitlines()[0] for r in rows)
+    words = Counter(" ".join(_answer(r).split()[:3]) for r in rows)
+    stats = {"top_first_lines": (sum(n for _, n in firsts.most_common(top)), len(rows)),
+             "top_first_words": (sum(n for _, n in words.most_common(top)), len(rows))}
+    train_bullets, train_foods = set(_bullets(splits["train"])), foods_in(splits["train"])
+    for split in (s for s in splits if s != "train"):
+        held = _bullets(splits[split])
+        stats[f"{split}_bullets_in_train"] = (sum(b in train_bullets for b in held), len(held))
+        foods = foods_in(splits[split])
+        stats[f"{split}_foods_in_train"] = (len(foods & train_foods), len(foods))
+    where: dict[str, set[str]] = {}
+    for split, split_rows in splits.items():
+        for r in split_rows:
+            where.setdefault(r.get("family", "?"), set()).add(split)
+    stats["families_in_several_splits"] = (sum(len(s) > 1 for s in where.values()), len(where))
+    return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+    from pathlib import Path
+
+    from course_lib.curation import leakage_report
+    from course_lib.stats import proportion
+
+    from .common import DATASETS
+
+    ap = argparse.ArgumentParser(description="Overlap between the dialogue splits (figures of the dialogue card).")
+    ap.add_argument("dir", nargs="?", type=Path, default=DATASETS / "dialogues", help="folder with train/validation/test.jsonl")
+    ap.add_argument("--no-embedder", action="store_true", help="skip the all-MiniLM-L6-v2 paraphrase check")
+    args = ap.parse_args(argv)
+    splits = {s: [json.loads(line) for line in open(args.dir / f"{s}.jsonl", encoding="utf-8")]
+              for s in ("train", "validation", "test")}
+    print(f"{args.dir}: " + ", ".join(f"{s} {len(r)}" for s, r in splits.items()))
+    for name, (k, n) in overlap_stats(splits).items():
+        print(f"{name:28} {proportion(k, n)}")
+    embedder = None
+    if not args.no_embedder:
+        from course_lib.models import load_embedder
+        embedder = load_embedder()
+    print(leakage_report(splits, embedder))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

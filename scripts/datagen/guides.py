@@ -12,8 +12,22 @@ def portion_of(f, key):
     return f["vals"][key] * f["portion_g"] / 100 if f["vals"][key] is not None else None
 
 
+# Which per-100 g sheet values each list states, as (NDB number, nutrient key) pairs; questions
+# use this to name every guide that also holds a nutrition answer.
+LIST_NUTRIENT = {"protein_legumes": ("protein_g",), "protein_dairy": ("protein_g",), "protein_grains_seeds": ("protein_g",),
+                 "fibre_top": ("fibre_g",), "sodium_high": ("sodium_mg",), "sodium_low": ("sodium_mg",),
+                 "legume_pairs": ("protein_g", "energy_kcal"), "calcium": ("calcium_mg",),
+                 "nuts_energy": ("energy_kcal", "protein_g")}
+
+
 def guide_lists(foods: list[dict]) -> dict[str, str]:
+    return _guide_lists(foods)[0]
+
+
+def _guide_lists(foods: list[dict]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The filled lists, and for each per-100 g list the NDB numbers of the foods it names."""
     by = food_by_ndb(foods)
+    named: dict[str, list[str]] = {}
     peanut = {"16087", "16090", "16098"}
     condiments = {"16112", "16123"}
 
@@ -25,13 +39,15 @@ def guide_lists(foods: list[dict]) -> dict[str, str]:
         sel = [f for f in foods if f["category"] in cats and f["ndb"] not in exclude and f["vals"][key] is not None]
         return sorted(sel, key=lambda f: (-portion_of(f, key), f["ndb"]))
 
-    lists = {
-        "allergen_codes": "\n".join(f"- {letter}: {desc}" for letter, _, desc in ALLERGENS),
-        "protein_legumes": "\n".join(prot_line(f) for f in ranked({"legumes_soy"}, "protein_g", peanut | condiments)),
-        "protein_dairy": "\n".join(prot_line(f) for f in ranked({"dairy"}, "protein_g", {"01053", "01056", "01001", "01145"})),
-        "protein_grains_seeds": "\n".join(prot_line(f) for f in ranked({"grains", "nuts_seeds"}, "protein_g")[:22]),
-    }
+    protein = {"protein_legumes": ranked({"legumes_soy"}, "protein_g", peanut | condiments),
+               "protein_dairy": ranked({"dairy"}, "protein_g", {"01053", "01056", "01001", "01145"}),
+               "protein_grains_seeds": ranked({"grains", "nuts_seeds"}, "protein_g")[:22]}
+    lists = {"allergen_codes": "\n".join(f"- {letter}: {desc}" for letter, _, desc in ALLERGENS)}
+    for key, rows in protein.items():
+        lists[key] = "\n".join(prot_line(f) for f in rows)
+        named[key] = [f["ndb"] for f in rows]
     fib = sorted([f for f in foods if f["vals"]["fibre_g"]], key=lambda f: (-f["vals"]["fibre_g"], f["ndb"]))[:25]
+    named["fibre_top"] = [f["ndb"] for f in fib]
     lists["fibre_top"] = "\n".join(
         f"- {f['name']}: {f['raw']['fibre_g']} g fibre per 100 g ({fmt_num(portion_of(f, 'fibre_g'))} g per {f['portion_g']} g portion)."
         for f in fib)
@@ -41,10 +57,12 @@ def guide_lists(foods: list[dict]) -> dict[str, str]:
         f"- {by[n]['portion_g']} g {by[n]['name'].lower()}: {fmt_num(portion_of(by[n], 'fibre_g'))} g fibre."
         for n in sorted(common, key=lambda n: -portion_of(by[n], "fibre_g")))
     high = sorted([f for f in foods if (f["vals"]["sodium_mg"] or 0) >= 240], key=lambda f: (-f["vals"]["sodium_mg"], f["ndb"]))
+    named["sodium_high"] = [f["ndb"] for f in high]
     lists["sodium_high"] = "\n".join(
         f"- {f['name']}: {f['raw']['sodium_mg']} mg sodium per 100 g, about {round(portion_of(f, 'sodium_mg'))} mg in a {f['portion_g']} g portion "
         f"({fmt_num(f['vals']['sodium_mg'] * 2.5 / 1000, 2)} g salt per 100 g)." for f in high)
     low = ["16070", "16015", "16057", "20137", "20121", "11508", "09040", "09050", "12061", "12014", "11529", "11090", "16126"]
+    named["sodium_low"] = list(low)
     lists["sodium_low"] = "\n".join(f"- {by[n]['name']}: {by[n]['raw']['sodium_mg']} mg sodium per 100 g." for n in low)
     pairs = [("16069", "16070", "Lentils"), ("16056", "16057", "Chickpeas"), ("16014", "16015", "Black beans"),
              ("16108", "16109", "Soybeans"), ("16085", "16086", "Split peas")]
@@ -55,11 +73,14 @@ def guide_lists(foods: list[dict]) -> dict[str, str]:
                      f"boiled {by[ckd]['raw']['protein_g']} g protein and {c['energy_kcal']} kcal per 100 g "
                      f"(judged by energy, the cooked weight is about {fmt_num(d['energy_kcal'] / c['energy_kcal'])} times the dry weight).")
     lists["legume_pairs"] = "\n".join(lines)
+    named["legume_pairs"] = [n for dry, ckd, _ in pairs for n in (dry, ckd)]
     cal = sorted([f for f in foods if f["vals"]["calcium_mg"]], key=lambda f: (-f["vals"]["calcium_mg"], f["ndb"]))[:20]
+    named["calcium"] = [f["ndb"] for f in cal]
     lists["calcium"] = "\n".join(
         f"- {f['name']}: {f['raw']['calcium_mg']} mg calcium per 100 g; {round(portion_of(f, 'calcium_mg'))} mg per {f['portion_g']} g portion."
         for f in cal)
     nuts = sorted([f for f in foods if f["category"] == "nuts_seeds"], key=lambda f: (-f["vals"]["protein_g"], f["ndb"]))
+    named["nuts_energy"] = [f["ndb"] for f in nuts]
     lists["nuts_energy"] = "\n".join(
         f"- {f['name']}: {f['raw']['energy_kcal']} kcal and {f['raw']['protein_g']} g protein per 100 g; "
         f"a {f['portion_g']} g portion gives {round(portion_of(f, 'energy_kcal'))} kcal and {fmt_num(portion_of(f, 'protein_g'))} g protein."
@@ -82,7 +103,24 @@ def guide_lists(foods: list[dict]) -> dict[str, str]:
     lists["training_day"] = "\n".join(lines)
     lists["menu_calendar"] = "\n".join(
         f"- Week {w}: {long_date(week_monday(w))} to {long_date(day_date(w, 4))}." for w in WEEKS if w != UPDATE_WEEK)
-    return lists
+    return lists, named
+
+
+PLACEHOLDER = re.compile(r"\{\{(fact|list):([a-z_0-9]+)\}\}")
+
+
+def nutrient_guides(foods: list[dict]) -> dict[tuple[str, str], list[str]]:
+    """For each (NDB number, nutrient key), the guides that print that sheet's per-100 g value."""
+    _, named = _guide_lists(foods)
+    out: dict[tuple[str, str], list[str]] = {}
+    for path in sorted((RAW / "guides").glob("guide-*.md")):
+        for kind, key in PLACEHOLDER.findall(path.read_text(encoding="utf-8")):
+            for ndb in named.get(key, []) if kind == "list" else []:
+                for nutrient in LIST_NUTRIENT[key]:
+                    ids = out.setdefault((ndb, nutrient), [])
+                    if path.stem not in ids:
+                        ids.append(path.stem)
+    return out
 
 
 def guide_docs(foods: list[dict]) -> list[dict]:
@@ -96,7 +134,7 @@ def guide_docs(foods: list[dict]) -> list[dict]:
             kind, key = m.group(1), m.group(2)
             return FACTS[key] if kind == "fact" else lists[key]
 
-        text = re.sub(r"\{\{(fact|list):([a-z_0-9]+)\}\}", fill, body).strip() + "\n"
+        text = PLACEHOLDER.sub(fill, body).strip() + "\n"
         sections = [ln[3:].strip() for ln in text.splitlines() if ln.startswith("## ")]
         docs.append({"id": path.stem, "type": "guide", "title": meta["title"], "text": text,
                      "date": meta["date"], "sections": sections, "word_count": len(text.split()),

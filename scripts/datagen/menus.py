@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import random
 
+from course_lib.grading import profile_avoid_terms, violations
+
 from .canteen import ALLERGEN_WORD, ALLERGENS, DAYS, FACTS, WEEKS, day_date, long_date
+from .profile import PROFILE
 
 # (name, ingredient tags, allergens, protein g, kcal)
 GRILL_PROTEINS = [
-    ("chicken thigh", ["chicken"], [], 32, 430), ("beef meatballs", ["beef"], ["gluten", "eggs"], 30, 520),
-    ("pork schnitzel", ["pork"], ["gluten", "eggs"], 31, 560), ("salmon fillet", ["salmon", "fish"], ["fish"], 29, 470),
+    ("chicken thigh", ["chicken"], [], 32, 430), ("beef meatballs", ["beef", "eggs"], ["gluten", "eggs"], 30, 520),
+    ("pork schnitzel", ["pork", "eggs"], ["gluten", "eggs"], 31, 560), ("salmon fillet", ["salmon", "fish"], ["fish"], 29, 470),
     ("cod loin", ["cod", "fish"], ["fish"], 27, 330), ("turkey escalope", ["turkey"], [], 34, 360),
     ("lamb kofta", ["lamb"], [], 28, 520), ("king prawns", ["prawns"], ["crustaceans"], 24, 300),
     ("trout fillet", ["trout", "fish"], ["fish"], 27, 380), ("beef brisket", ["beef"], [], 33, 560),
@@ -33,7 +36,7 @@ STYLES = [
     ("jerk-spiced", [], []), ("satay", ["peanuts"], ["peanuts"]), ("mustard-crusted", [], ["mustard"]),
     ("za'atar", [], ["sesame"]), ("gochujang", [], ["soybeans", "gluten", "sesame"]), ("black pepper", [], []),
     ("chimichurri", [], []), ("Thai green curry", ["coriander"], []), ("piri-piri", [], []),
-    ("garlic and rosemary", [], []), ("katsu", [], ["gluten", "eggs"]), ("sumac and pomegranate", [], []),
+    ("garlic and rosemary", [], []), ("katsu", ["eggs"], ["gluten", "eggs"]), ("sumac and pomegranate", [], []),
     ("Kashmiri chilli", [], ["milk"]), ("coriander and lime", ["coriander"], []),
 ]
 SIDES = [
@@ -43,8 +46,11 @@ SIDES = [
     ("crushed new potatoes", [], 4, 200), ("warm flatbread", ["gluten"], 6, 240), ("spelt pilaf", ["gluten"], 7, 230),
     ("brown rice", [], 5, 220), ("polenta", ["milk"], 4, 210),
 ]
-VEG = ["roast carrots", "braised red cabbage", "charred broccoli", "garlic greens", "fennel slaw", "roast squash",
-       "pickled cucumber", "spiced cauliflower", "minted peas", "tomato salad", "kale and apple slaw", "glazed turnips"]
+# Vegetables, soup flavours and toppings are components too: (name, tags, allergens). The slaws are
+# dressed with oil and vinegar, the turnips glazed with maple syrup (no butter, no mayonnaise).
+VEG = [(v, [], []) for v in ["roast carrots", "braised red cabbage", "charred broccoli", "garlic greens", "fennel slaw",
+                             "roast squash", "pickled cucumber", "spiced cauliflower", "minted peas", "tomato salad",
+                             "kale and apple slaw", "glazed turnips"]]
 SOUP_BASES = [
     ("roasted squash", [], [], 4, 180), ("split pea", ["split peas"], [], 11, 240), ("tomato and red lentil", ["lentils"], [], 10, 230),
     ("leek and potato", [], ["milk"], 5, 220), ("white bean minestrone", ["white beans"], ["gluten"], 9, 230),
@@ -56,8 +62,10 @@ SOUP_BASES = [
     ("peanut and sweet potato", ["peanuts"], ["peanuts"], 9, 290), ("beetroot and dill", [], [], 3, 140),
     ("cauliflower and cheddar", [], ["milk"], 8, 240),
 ]
-SOUP_FLAVOURS = ["ginger", "smoked paprika", "thyme", "coconut", "harissa", "lemon", "chilli", "roasted garlic",
-                 "cumin", "rosemary", "sage", "fennel seed"]
+# Coconut is not a tree nut under Regulation 1169/2011, Annex II.
+SOUP_FLAVOURS = [(f, [], []) for f in ["ginger", "smoked paprika", "thyme", "coconut", "harissa", "lemon", "chilli",
+                                       "roasted garlic", "cumin", "rosemary", "sage", "fennel seed"]]
+SOUP_STOCK = ("vegetable stock", [], ["celery"])  # every soup is made on a stock with celery
 SWEETS = [
     ("apple crumble", [], ["gluten", "milk"], 3, 320), ("rice pudding", [], ["milk"], 6, 260),
     ("chocolate mousse", ["eggs"], ["eggs", "milk"], 5, 300), ("berry compote with yogurt", [], ["milk"], 7, 190),
@@ -67,30 +75,60 @@ SWEETS = [
     ("baked cheesecake", ["eggs"], ["eggs", "milk", "gluten"], 7, 390), ("oat and date bar", [], ["gluten"], 4, 280),
     ("quark mousse", [], ["milk"], 9, 210),
 ]
-SWEET_TOPPINGS = ["cardamom", "orange zest", "cinnamon", "toasted oats", "blackberry sauce", "vanilla",
-                  "salted caramel", "raspberries", "stem ginger", "honeyed figs", "lemon curd", "pistachio crumb"]
+SWEET_TOPPINGS = [
+    ("cardamom", [], []), ("orange zest", [], []), ("cinnamon", [], []), ("toasted oats", ["oats"], ["gluten"]),
+    ("blackberry sauce", [], []), ("vanilla", [], []), ("salted caramel", ["butter", "cream"], ["milk"]),
+    ("raspberries", [], []), ("stem ginger", [], []), ("honeyed figs", ["honey", "figs"], []),
+    ("lemon curd", ["eggs", "butter"], ["eggs", "milk"]), ("pistachio crumb", ["pistachios"], ["nuts"]),
+]
 MEATS = {"chicken", "beef", "pork", "salmon", "fish", "cod", "turkey", "lamb", "prawns", "trout", "hake", "duck", "gelatine"}
-DISLIKED_TAGS = {"eggs", "mushrooms", "coriander", "aubergine"}
+ANIMAL_PRODUCTS = {"honey", "butter", "cream"}  # vegetarian, but not vegan (milk and eggs count via their allergens)
 MAINS = ("green", "soup")  # a lunch for the profile is one of these; the grill always has meat or fish
 
 
+def _component_table() -> dict[str, dict]:
+    """Every component by name, with its own ingredient tags and allergens; dishes inherit from these."""
+    rows = [r[:3] for r in GRILL_PROTEINS + GREEN_PROTEINS + STYLES + SIDES + VEG + SOUP_BASES + SOUP_FLAVOURS
+            + SWEETS + SWEET_TOPPINGS + [SOUP_STOCK]]
+    # SIDES rows are (name, allergens, ...) without tags: normalise them.
+    table: dict[str, dict] = {}
+    for row in rows:
+        name, tags, allergens = row if len(row) == 3 and isinstance(row[2], list) else (row[0], [], row[1])
+        entry = {"tags": sorted(set(tags)), "allergens": sorted(set(allergens))}
+        if table.get(name, entry) != entry:
+            raise ValueError(f"component {name!r} is defined twice with different tags or allergens")
+        table[name] = entry
+    return table
+
+
+def dish_text(dish: dict) -> str:
+    """The dish as words for the matcher: its components and its ingredient tags, one clause each."""
+    return ". ".join(dish["components"] + dish["ingredients"]) + "."
+
+
 def maya_ok(dish: dict) -> bool:
-    tags = set(dish["ingredients"])
-    return (dish["vegetarian"] and "peanuts" not in dish["allergens"] and "eggs" not in dish["allergens"]
-            and not tags & DISLIKED_TAGS)
+    """True when nothing in the dish breaks the profile, judged by the course grader on its components."""
+    return not violations(dish_text(dish), AVOID, profile=PROFILE)
+
+
+COMPONENTS = _component_table()
+AVOID = profile_avoid_terms(PROFILE)
 
 
 def allergen_words(allergens: list[str]) -> str:
     return ", ".join(ALLERGEN_WORD.get(a, a) for a in allergens) if allergens else "none of the 14"
 
 
-def make_dish(counter, name, tags, allergens, protein, kcal, price):
+def make_dish(counter, name, components, protein, kcal, price):
+    """A dish record whose allergens, tags and vegetarian/vegan flags are the union over its components."""
     order = [a[1] for a in ALLERGENS]
-    allergens = sorted(set(allergens), key=order.index)
-    veg = not (set(tags) & MEATS)
+    tags = {t for c in components for t in COMPONENTS[c]["tags"]}
+    allergens = sorted({a for c in components for a in COMPONENTS[c]["allergens"]}, key=order.index)
+    veg = not (tags & MEATS)
     return {"counter": counter, "name": name, "price_eur": price, "protein_g": protein, "energy_kcal": kcal,
-            "allergens": allergens, "vegetarian": veg, "vegan": veg and not {"milk", "eggs"} & set(allergens),
-            "ingredients": sorted(set(tags))}
+            "allergens": allergens, "vegetarian": veg,
+            "vegan": veg and not {"milk", "eggs"} & set(allergens) and not tags & ANIMAL_PRODUCTS,
+            "ingredients": sorted(tags), "components": list(components)}
 
 
 def build_menus(rng: random.Random) -> list[dict]:
@@ -107,8 +145,9 @@ def build_menus(rng: random.Random) -> list[dict]:
             core = f"{s[0]} {p[0]}"
             if core in used_cores:
                 continue
-            veg = rng.choice(VEG)
-            name = rng.choice([f"{core} with {side[0]}", f"{core}, {side[0]} and {veg}", f"{core} with {side[0]} and {veg}"])
+            veg = rng.choice(VEG)[0]
+            form = rng.choice([0, 1, 2])
+            name = [f"{core} with {side[0]}", f"{core}, {side[0]} and {veg}", f"{core} with {side[0]} and {veg}"][form]
             name = name[0].upper() + name[1:]
             if name in used_names:
                 continue
@@ -116,13 +155,14 @@ def build_menus(rng: random.Random) -> list[dict]:
             used_names.add(name)
             prot = p[3] + side[2] + rng.randint(-2, 3)
             kcal = int(round((p[4] + side[3] + rng.randint(-40, 60)) / 10) * 10)
-            dish = make_dish(counter, name, p[1] + s[1], p[2] + s[2] + side[1], prot, kcal, price(lo, hi))
+            components = [s[0], p[0], side[0]] + ([veg] if form else [])
+            dish = make_dish(counter, name, components, prot, kcal, price(lo, hi))
             dish["core"], dish["_key"] = core, core
             return dish
 
     def simple(counter, bases, extras, fmt, lo, hi):
         while True:
-            b, x = rng.choice(bases), rng.choice(extras)
+            b, x = rng.choice(bases), rng.choice(extras)[0]
             name = fmt(b[0], x)
             name = name[0].upper() + name[1:]
             if b[0] + x in used_cores or name in used_names:
@@ -131,8 +171,8 @@ def build_menus(rng: random.Random) -> list[dict]:
             used_names.add(name)
             prot = max(1, b[3] + rng.randint(-1, 2))
             kcal = int(round((b[4] + rng.randint(-30, 40)) / 10) * 10)
-            allergens = b[2] + (["celery"] if counter == "soup" else [])
-            dish = make_dish(counter, name, b[1], allergens, prot, kcal, price(lo, hi))
+            components = [b[0], x] + ([SOUP_STOCK[0]] if counter == "soup" else [])
+            dish = make_dish(counter, name, components, prot, kcal, price(lo, hi))
             dish["core"], dish["_key"] = b[0], b[0] + x
             return dish
 
@@ -167,14 +207,18 @@ def build_menus(rng: random.Random) -> list[dict]:
                 mark = " [vegan]" if d["vegan"] else (" [vegetarian]" if d["vegetarian"] else "")
                 lines += [f"{labels[d['counter']]}: {d['name']} ({d['code']}){mark}",
                           f"Price €{d['price_eur']:.2f} | protein {d['protein_g']} g | {d['energy_kcal']} kcal",
-                          f"Allergens: {allergen_words(d['allergens'])}", ""]
+                          f"Allergens: {allergen_words(d['allergens'])}"]
+                # Ingredients that are neither in the name nor among the allergens (coriander in a Thai
+                # green curry paste, gelatine in panna cotta) are printed, so the menu alone tells a reader.
+                hidden = [t for t in d["ingredients"] if t.rstrip("s") not in d["name"].lower() and t not in d["allergens"]]
+                lines += ([f"Also contains: {', '.join(hidden)}"] if hidden else []) + [""]
             lines.append(f"Served {FACTS['lunch_hours']}. Pre-order in the {FACTS['app_name']} app until {FACTS['preorder_deadline']}.")
             docs.append({
                 "id": f"menu-w{week:02d}-{day}", "type": "menu",
                 "title": f"Canteen menu, {long_date(date)}", "text": "\n".join(lines),
                 "date": date.isoformat(), "week": week, "day": day,
                 "dishes": [{k: d[k] for k in ("code", "counter", "name", "price_eur", "protein_g", "energy_kcal",
-                                              "allergens", "vegetarian", "vegan", "ingredients")} | {"core": d["core"]}
+                                              "allergens", "vegetarian", "vegan", "ingredients", "components")} | {"core": d["core"]}
                            for d in dishes],
                 "source": "fictional canteen menu written for this course",
             })

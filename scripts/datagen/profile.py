@@ -1,4 +1,8 @@
-"""The profile of Maya, the one person the assistant serves, and the words that break it."""
+"""The profile of Maya, the one person the assistant serves, and every word that names a food she avoids.
+
+The grader (course_lib.grading.profile_avoid_terms / violations) reads the foods, aliases and
+dishes from this profile; there is no second word list anywhere else.
+"""
 from __future__ import annotations
 
 import re
@@ -16,17 +20,44 @@ PROFILE = {
         {
             "name": "peanut allergy",
             "kind": "allergy",
-            "avoid": ["peanut", "peanuts", "peanut butter", "peanut oil", "groundnut", "arachis oil", "satay"],
+            "avoid": ["peanut"],
         },
         {
             "name": "vegetarian",
             "kind": "diet",
             "avoid": ["meat", "chicken", "beef", "pork", "ham", "bacon", "lamb", "turkey", "duck",
-                      "fish", "salmon", "tuna", "cod", "trout", "hake", "prawns", "shrimp", "anchovies",
+                      "fish", "salmon", "tuna", "cod", "trout", "hake", "prawns", "anchovies", "seafood",
                       "gelatine"],
         },
     ],
     "dislikes": ["eggs", "mushrooms", "coriander", "aubergine"],
+    # Other words for the foods above, so that the grader (course_lib.grading) recognises them
+    # wherever they appear: other names, spellings and kinds of the same food ...
+    "aliases": {
+        "peanut": ["peanut butter", "peanut oil", "groundnut", "arachis oil", "arachis", "monkey nut"],
+        "meat": ["veal", "venison", "mutton", "goose", "sausage", "salami", "chorizo", "pepperoni", "prosciutto",
+                 "pancetta", "guanciale", "lard", "meatball", "con carne"],
+        "fish": ["mackerel", "sardine", "haddock", "tilapia", "sea bass", "pollock", "herring", "halibut", "swordfish"],
+        "prawns": ["shrimp", "scampi"],
+        "seafood": ["crab", "lobster", "mussels", "clams", "squid", "calamari", "octopus", "scallops", "oysters"],
+        "gelatine": ["gelatin"],
+        "eggs": ["egg white", "egg yolk", "yolk"],
+        "mushrooms": ["portobello", "porcini", "shiitake", "chanterelle", "champignon", "enoki", "oyster mushroom"],
+        "coriander": ["cilantro", "chinese parsley"],
+        "aubergine": ["eggplant", "brinjal", "melanzane"],
+    },
+    # ... and dishes that always contain the food, even when the answer does not name it. Only
+    # dishes whose standard recipe contains it: pad thai (egg, fish sauce, often peanuts) or
+    # guacamole (sometimes coriander) vary too much to count.
+    "implied_by": {
+        "peanut": ["satay", "gado-gado", "gado gado"],
+        "anchovies": ["caesar salad", "caesar dressing", "worcestershire sauce"],
+        "gelatine": ["marshmallow", "panna cotta", "gummy bear"],
+        "beef": ["hamburger", "cheeseburger"],
+        "eggs": ["omelette", "omelet", "frittata", "quiche", "shakshuka", "meringue", "mayonnaise", "mayo", "aioli",
+                 "hollandaise", "carbonara", "eggs benedict", "french toast", "pavlova", "souffle", "soufflé"],
+        "aubergine": ["baba ganoush", "moussaka", "ratatouille"],
+    },
     "likes": ["lentils", "chickpeas", "tofu", "cottage cheese", "yogurt", "berries", "sweet potato",
               "spinach", "spicy food", "pumpkin seeds"],
     "goals": {
@@ -45,17 +76,5 @@ PROFILE = {
     },
 }
 
-# Words whose presence in an answer breaks the profile (whole-word, lower-case).
-FORBIDDEN_WORDS = sorted({
-    "peanut", "peanuts", "groundnut", "satay", "arachis",
-    "meat", "chicken", "beef", "pork", "ham", "bacon", "lamb", "turkey", "duck", "fish", "salmon",
-    "tuna", "cod", "trout", "hake", "prawn", "prawns", "shrimp", "anchovy", "anchovies", "gelatine",
-    "egg", "eggs", "omelette", "omelet", "mushroom", "mushrooms", "coriander", "cilantro",
-    "aubergine", "eggplant",
-})
 IMPERIAL = re.compile(r"\b(\d+\s*(oz|ounces?|lbs?|pounds?|cups?|tbsp|tablespoons?)|fahrenheit)\b", re.I)
 
-
-def forbidden_hits(text: str) -> list[str]:
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    return sorted(words & set(FORBIDDEN_WORDS))

@@ -8,19 +8,13 @@ from __future__ import annotations
 # Any of these in a reply counts as declining to answer.
 REFUSALS = ["i don't know", "i do not know", "i'm not sure", "not in the", "no information", "don't have",
             "do not have", "cannot find", "can't find", "not available", "isn't in", "is not in", "not listed"]
-# How people name a counter's dish, and which words in an answer mean a dish Maya can't eat.
+# How people name a counter's dish.
 COUNTER_WORDS = {
     "grill": ["the grill dish", "the dish from the grill", "the grill main"],
     "green": ["the vegetarian main", "the green counter dish", "the veggie main"],
     "soup": ["the soup", "the soup of the day", "the day's soup"],
     "sweet": ["the dessert", "the sweet", "the pudding"],
 }
-TAG_WORDS = {"chicken": ["chicken"], "beef": ["beef"], "pork": ["pork"], "salmon": ["salmon"], "fish": ["fish"],
-             "cod": ["cod"], "turkey": ["turkey"], "lamb": ["lamb"], "prawns": ["prawns", "prawn"],
-             "trout": ["trout"], "hake": ["hake"], "duck": ["duck"], "gelatine": ["gelatine"],
-             "eggs": ["egg", "eggs"], "mushrooms": ["mushroom", "mushrooms"], "coriander": ["coriander"],
-             "aubergine": ["aubergine"], "peanuts": ["peanut", "peanuts", "satay"]}
-
 # static facts: the food as a person would name it; the nutrient asked cycles through the keys.
 QUESTION_FOODS = [("16070", "boiled lentils"), ("16126", "firm tofu"), ("16057", "boiled chickpeas"),
                   ("12014", "dried pumpkin seeds"), ("12006", "chia seeds"), ("01015", "2% low-fat cottage cheese"),
@@ -43,7 +37,7 @@ GUIDE_FACTS = [
     ("When does the breakfast bar open?", "7:45", ["7:45", "07:45", "7.45", "7:45 am"], "guide-01"),
     ("What is the deposit for a reusable takeaway box at the canteen?", "€2.00", ["€2", "2.00", "2 euros", "2,00"], "guide-01"),
     ("When is next week's canteen menu published?", "Thursday at 15:00", ["thursday", "15:00"], "guide-01"),
-    ("How long is a pre-ordered plate kept on the pick-up shelf?", "13:30", ["13:30", "1:30 pm", "13.30"], "guide-01"),
+    ("Until what time is a pre-ordered plate kept warm on the pick-up shelf?", "13:30", ["13:30", "1:30 pm", "13.30"], "guide-01"),
     ("What waste target per meal has the canteen set for this year?", "40 g", ["40 g", "40g", "40 grams"], "guide-01"),
     ("Who is the head chef at the Harbour Lane Canteen?", "Tomasz Wróbel", ["wróbel", "wrobel", "tomasz"], "guide-01"),
     ("How do you convert sodium to salt?", "2.5", ["2.5", "2,5", "× 2.5", "times 2.5"], "guide-06"),
@@ -52,22 +46,34 @@ GUIDE_FACTS = [
     ("How far away are the farms the canteen buys its meat from?", "300 km", ["300 km", "300km", "300 kilometres"], "guide-11"),
 ]
 
-# preference: per context, (liked foods that make a good answer, words that break the profile)
-PREFERENCE_TERMS = {
-    "breakfast": (["cottage cheese", "yogurt", "tofu", "berries", "chia", "raspberries", "soy"],
-                  ["egg", "eggs", "omelette", "bacon", "ham", "peanut", "sausage", "salmon", "mushrooms"]),
-    "snack": (["cottage cheese", "yogurt", "pumpkin seeds", "hummus", "almonds", "edamame", "tofu", "chickpeas"],
-              ["peanut", "peanuts", "egg", "eggs", "jerky", "tuna", "chicken"]),
-    "post_workout": (["cottage cheese", "yogurt", "tofu", "tempeh", "lentils", "soy", "milk"],
-                     ["chicken", "tuna", "egg", "eggs", "peanut", "whey", "beef"]),
-    "dinner": (["lentils", "tofu", "tempeh", "chickpeas", "beans", "sweet potato", "spinach"],
-               ["chicken", "salmon", "beef", "mushroom", "mushrooms", "egg", "eggs", "aubergine", "peanut"]),
-    "salad": (["chickpeas", "lentils", "pumpkin seeds", "feta", "tofu", "beans", "hemp"],
-              ["chicken", "tuna", "egg", "eggs", "bacon", "anchovies", "peanuts", "salmon"]),
-    "spread": (["hummus", "cottage cheese", "ricotta", "tahini", "almond butter"],
-               ["peanut", "ham", "egg", "eggs", "tuna"]),
-    "curry": (["chickpeas", "lentils", "tofu", "paneer", "spinach", "sweet potato"],
-              ["chicken", "lamb", "prawns", "coriander", "aubergine", "peanut", "fish", "egg", "eggs"]),
+# Where a guide fact is stated: a pattern over lower-cased document text, keyed by the gold answer.
+# Every document (guide or menu) that matches holds the answer and goes into gold_doc_ids; the
+# menus, for example, print the lunch hours and the pre-order deadline at the bottom of every day.
+FACT_EVIDENCE = {
+    "10:00": r"pre-orders close at 10:00|pre-order deadline: 10:00|pre-order in the hlc lunch app until 10:00",
+    "14:15": r"lunch is served from 11:30 to 14:15|lunch: 11:30 to 14:15|served 11:30 to 14:15",
+    "7:45": r"breakfast bar opens earlier, from 7:45|breakfast bar: 7:45",
+    "€2.00": r"deposit of €2\.00|box deposit: €2\.00",
+    "Thursday at 15:00": r"published every thursday at 15:00|published: thursday at 15:00",
+    "13:30": r"pick-up shelf until 13:30",
+    "40 g": r"less than 40 g of waste per meal",
+    "Tomasz Wróbel": r"head chef, tomasz wróbel",
+    "2.5": r"salt \(g\) = sodium \(g\) × 2\.5",
+    "15 g": r"at least 15 g of protein per portion|15 g protein minimum at the green counter",
+    "8 weeks": r"not repeated within eight weeks",
+    "300 km": r"farms within 300 km",
+}
+
+# preference: per context, the liked foods that make a good answer. The words that break the profile
+# are not listed here: every avoid list is course_lib.grading.profile_avoid_terms(profile).
+PREFERENCE_LIKES = {
+    "breakfast": ["cottage cheese", "yogurt", "tofu", "berries", "chia", "raspberries", "soy"],
+    "snack": ["cottage cheese", "yogurt", "pumpkin seeds", "hummus", "almonds", "edamame", "tofu", "chickpeas"],
+    "post_workout": ["cottage cheese", "yogurt", "tofu", "tempeh", "lentils", "soy", "milk"],
+    "dinner": ["lentils", "tofu", "tempeh", "chickpeas", "beans", "sweet potato", "spinach"],
+    "salad": ["chickpeas", "lentils", "pumpkin seeds", "feta", "tofu", "beans", "hemp"],
+    "spread": ["hummus", "cottage cheese", "ricotta", "tahini", "almond butter"],
+    "curry": ["chickpeas", "lentils", "tofu", "paneer", "spinach", "sweet potato"],
 }
 PREFERENCE_QUESTIONS = [
     ("breakfast", "I need a breakfast that keeps me full until lunch. What should I eat?"),
@@ -104,11 +110,11 @@ VAGUE_NUTRITION = [
     ("Those tiny seeds people soak into a pudding - how much fibre per 100 g?", "12006", "fibre_g"),
     ("Energy in 100 g of the creamy green fruit everyone mashes on toast?", "09037", "energy_kcal"),
     ("How much of the bone mineral is in 100 g of firm bean curd?", "16126", "calcium_mg"),
-    ("How much potassium does a hundred grams of the curved yellow fruit give?", "09040", "potassium_mg"),
+    ("How much potassium is in a hundred grams of the curved yellow fruit, the sweet one eaten raw, not the plantain?", "09040", "potassium_mg"),
     ("The orange split pulses sold dry for dal: how much iron per 100 g?", "16144", "iron_mg"),
     ("That chickpea dip you buy in tubs - fat per 100 g?", "16158", "fat_g"),
     ("How much sodium is in 100 g of the dark salty sauce you dip sushi in?", "16123", "sodium_mg"),
-    ("The peppery salad leaf, how much calcium per 100 g?", "11959", "calcium_mg"),
+    ("The peppery salad leaf Italians call rucola: how much calcium per 100 g?", "11959", "calcium_mg"),
     ("Sugar in 100 g of the wrinkly dried plums?", "09291", "sugar_g"),
     ("Soy drink without added vitamins or calcium: calcium per 100 g?", "16120", "calcium_mg"),
     ("The pressed cake of fermented soybeans from Indonesia, uncooked: protein per 100 g?", "16114", "protein_g"),
@@ -128,29 +134,32 @@ VAGUE_GUIDES = [
     ("How many grams of leftovers per plate is the kitchen trying to stay under?", "40 g", ["40 g", "40g"], "guide-01"),
 ]
 
-# unanswerable: plausible, but nothing in the documents answers them
+# unanswerable: only the canteen could know, and none of its documents says: private facts, dish codes
+# that were never issued (codes run D-100 to D-899), dates outside weeks 2-10 of 2026, and figures the
+# menus do not print (guide-11 says the board shows no sodium, fibre or micronutrients). No question
+# here is a public nutrition fact that any food table answers.
 UNANSWERABLE = [
     "What is on the canteen menu for Monday 6 April 2026?",
     "How much does the truffle burger cost at the canteen?",
-    "How much vitamin B12 is in 100 g of tempeh?",
-    "How much protein is in 100 g of rolled oats?",
-    "How much omega-3 do chia seeds contain per 100 g?",
+    "Is dish D-042 vegetarian?",
+    "Which dish did the grill serve on Friday 27 March 2026?",
+    "How many seats are there in the Harbour Lane Canteen?",
     "How much sodium is in the green counter dish on Tuesday 13 January 2026?",
     "Which company supplies the canteen's tofu?",
     "What dessert was served at the canteen on Friday 12 December 2025?",
-    "How much caffeine is in the canteen's filter coffee?",
-    "What is the glycaemic index of cooked quinoa?",
-    "How many grams of protein are in 100 g of Greek yogurt?",
+    "What is the Wi-Fi password in the canteen?",
+    "How much did the green counter dish cost on Tuesday 31 March 2026?",
+    "What is the name of the canteen's sous-chef?",
     "What is the price of dish D-999?",
-    "How much vitamin D is in 100 g of portobello mushrooms?",
+    "Which allergens does dish D-077 contain?",
     "How much fibre does the soup on Wednesday 4 February 2026 contain?",
-    "How much protein is in 100 g of seitan?",
+    "How many lunches did the canteen sell on Monday 12 January 2026?",
     "What are the opening hours of the canteen's sushi bar?",
     "How much does a visitor day pass for the canteen cost?",
     "What was the price of the soup on Friday 2 January 2026?",
-    "How much potassium is in Greek yogurt per 100 g?",
+    "What was the soup of the day on Wednesday 15 April 2026?",
     "How many calories are in the porridge at the breakfast bar?",
-    "How much iron is in 100 g of walnuts?",
+    "How much does a cappuccino cost at the canteen's coffee corner?",
     "What will the grill dish be on Monday 9 March 2026?",
     "How much zinc is in the grill dish on Thursday 22 January 2026?",
     "What is the sugar content of the canteen's oat milk latte?",

@@ -6,14 +6,19 @@ by hand; the fixed wording lives in question_tables.
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+from course_lib.grading import profile_avoid_terms
 
 from .canteen import ALLERGEN_WORD, ALLERGENS, MONTHS, date_phrase
 from .common import num_variants
+from .guides import nutrient_guides
 from .menus import MAINS, maya_ok
 from .nutrition import LABELS, food_by_ndb
-from .question_tables import (COUNTER_WORDS, GUIDE_FACTS, NUTRIENT_FORMS, NUTRIENT_KEYS, PREFERENCE_QUESTIONS,
-                              PREFERENCE_TERMS, QUESTION_FOODS, REFUSALS, TAG_WORDS, UNANSWERABLE, VAGUE_GUIDES,
-                              VAGUE_NUTRITION)
+from .profile import PROFILE
+from .question_tables import (COUNTER_WORDS, FACT_EVIDENCE, GUIDE_FACTS, NUTRIENT_FORMS, NUTRIENT_KEYS,
+                              PREFERENCE_LIKES, PREFERENCE_QUESTIONS, QUESTION_FOODS, REFUSALS, UNANSWERABLE,
+                              VAGUE_GUIDES, VAGUE_NUTRITION)
 
 
 def Q(question, qtype, answer, accepted, gold, avoid=(), **extra):
@@ -29,16 +34,28 @@ def price_answers(p: float) -> tuple[str, list[str]]:
     return f"€{s}", [f"€{s}", s, s.replace(".", ","), f"{s} eur"]
 
 
+def holding(primary: str, pattern: str, docs: list[dict]) -> list[str]:
+    """Gold ids: the document the question was written from, then every other document stating the fact."""
+    others = sorted(d["id"] for d in docs if d["id"] != primary and re.search(pattern, d["text"].lower(), re.M))
+    return [primary] + others
+
+
 def build_questions(rng, foods, nut_docs, menu_docs, update_docs, guide_docs_) -> list[dict]:
     by = food_by_ndb(foods)
     nut_id = {d["ndb_no"]: d["id"] for d in nut_docs}
+    in_guides = nutrient_guides(foods)
+    text_docs = guide_docs_ + menu_docs + update_docs  # documents a canteen or guide fact can sit in
+    avoid = profile_avoid_terms(PROFILE)  # the full profile, aliases included, for every preference question
     qs: list[dict] = []
 
     def nut_q(ndb, key, question, qtype):
         label, unit = LABELS[key]
         raw = by[ndb]["raw"][key]
         ans = f"{raw} {unit}"
-        qs.append(Q(question, qtype, ans, num_variants(raw, unit), [nut_id[ndb]]))
+        qs.append(Q(question, qtype, ans, num_variants(raw, unit), [nut_id[ndb]] + in_guides.get((ndb, key), [])))
+
+    def guide_q(question, qtype, a, acc, gid):
+        qs.append(Q(question, qtype, a, acc, holding(gid, FACT_EVIDENCE[a], text_docs)))
 
     # static facts: nutrition sheets, asked plainly
     for i, (ndb, phrase) in enumerate(QUESTION_FOODS):
@@ -49,7 +66,7 @@ def build_questions(rng, foods, nut_docs, menu_docs, update_docs, guide_docs_) -
     g = {d["id"]: d for d in guide_docs_}
     for q, a, acc, gid in GUIDE_FACTS:
         assert any(x.lower() in g[gid]["text"].lower() for x in [a] + acc), (gid, a)
-        qs.append(Q(q, "static_fact", a, acc, [gid]))
+        guide_q(q, "static_fact", a, acc, gid)
 
     # weekly facts and the update: the same question forms over different weeks
     def menu_qs(docs, qtype, n):
@@ -110,44 +127,44 @@ def build_questions(rng, foods, nut_docs, menu_docs, update_docs, guide_docs_) -
     for letter, key, desc in rng.sample(ALLERGENS, 6):
         word = desc.split(" (")[0].split(",")[0]
         acc = [key, word] + (["gluten"] if key == "gluten" else [])
+        stated = rf"^- {letter.lower()}: {re.escape(desc.lower())}|letter for {key} is {letter.lower()}\b|\b{key} are letter {letter.lower()}\b"
         qs.append(Q(rng.choice([f"Which allergen does the letter {letter} stand for on canteen price cards?",
-                                f"Canteen allergen code {letter} means what?"]), "keyword", key, acc, ["guide-02"]))
+                                f"Canteen allergen code {letter} means what?"]), "keyword", key, acc,
+                    holding("guide-02", stated, text_docs)))
     for ndb, key in [("16123", "sodium_mg"), ("16113", "protein_g"), ("11118", "sodium_mg"), ("12078", "fat_g")]:
         label, _ = LABELS[key]
         nut_q(ndb, key, f"What is the {label} per 100 g on the sheet titled \"{by[ndb]['name']}\"?", "keyword")
 
     # preference: open recommendations checked against liked foods and profile-breaking words
     for ctx, q in PREFERENCE_QUESTIONS:
-        acc, avoid = PREFERENCE_TERMS[ctx]
-        qs.append(Q(q, "preference", acc[0], acc[1:], [], avoid))
+        likes = PREFERENCE_LIKES[ctx]
+        qs.append(Q(q, "preference", likes[0], likes[1:], [], avoid))
 
-    # preference + fact: the best dish of a canteen day for this profile
+    # preference + fact: of the day's mains and soup (the dessert is not asked about), the one the
+    # profile allows with the most protein; build_menus guarantees that it is unique.
     for doc in rng.sample(menu_docs, 26):
         ok = [d for d in doc["dishes"] if maya_ok(d) and d["counter"] in MAINS]
         best = max(ok, key=lambda d: d["protein_g"])
-        avoid = sorted({w for d in doc["dishes"] if not maya_ok(d) for t in d["ingredients"] for w in TAG_WORDS.get(t, [])}
-                       | ({"peanut", "peanuts", "satay"} if any("peanuts" in d["allergens"] for d in doc["dishes"]) else set())
-                       | ({"egg", "eggs"} if any("eggs" in d["allergens"] for d in doc["dishes"]) else set()))
-        avoid = [w for w in avoid if w not in best["name"].lower()]
         when = date_phrase(dt.date.fromisoformat(doc["date"]), rng)
         if rng.random() < 0.75:
-            q = rng.choice([f"Which lunch dish at the canteen on {when} fits my diet and has the most protein?",
-                            f"I'm at the canteen on {when}. What should I order?",
-                            f"Pick my lunch for {when}: the option I can eat with the most protein.",
-                            f"what can i eat at the canteen {when}?"])
+            q = rng.choice([f"Which main or soup at the canteen on {when} fits my diet and has the most protein?",
+                            f"I'm at the canteen on {when}. Which main or soup I can eat has the most protein?",
+                            f"Pick my lunch for {when}: the main or soup I can eat with the most protein.",
+                            f"what's the highest-protein main or soup i can eat at the canteen {when}?"])
             qs.append(Q(q, "preference_and_fact", best["name"], [best["core"]], [doc["id"]], avoid))
         else:
-            q = rng.choice([f"How much protein would I get from the best canteen dish I can eat on {when}?",
-                            f"On {when}, how many grams of protein are in the canteen main that suits me best?"])
+            q = rng.choice([f"How much protein is in the highest-protein canteen main or soup I can eat on {when}?",
+                            f"On {when}, how many grams of protein are in the canteen main or soup that suits me "
+                            f"with the most protein?"])
             qs.append(Q(q, "preference_and_fact", f"{best['protein_g']} g", [f"{best['protein_g']}g"], [doc["id"]], avoid))
 
     # vague: indirect wording, same facts
     for q, ndb, key in VAGUE_NUTRITION:
         nut_q(ndb, key, q, "vague")
     for q, a, acc, gid in VAGUE_GUIDES:
-        qs.append(Q(q, "vague", a, acc, [gid]))
+        guide_q(q, "vague", a, acc, gid)
 
-    # unanswerable: plausible, but nothing in the documents answers them
+    # unanswerable: plausible, but only the canteen could answer them and no document does
     for q in UNANSWERABLE:
         qs.append(Q(q, "unanswerable", "I don't know", REFUSALS, []))
 
