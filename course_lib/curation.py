@@ -131,7 +131,7 @@ def embed(embedder: Any, items: Sequence[Any], *, progress: bool = False) -> np.
 
     ``progress=True`` shows the embedder's progress bar (sentence-transformers).
 
-    >>> embed(load_embedder(), ["Snacks?"]).shape      # doctest: +SKIP
+    >>> embed(embedder, ["Snacks?"]).shape      # embedder = models.load_embedder()
     (1, 384)
     """
     texts = _texts(items, "items")
@@ -144,8 +144,10 @@ def embed(embedder: Any, items: Sequence[Any], *, progress: bool = False) -> np.
 def nearest(embedder: Any, items_a: Sequence[Any], items_b: Sequence[Any]) -> list[Pair]:
     """For every item of ``a``, its most similar item of ``b``: ``(i, j, cosine)``.
 
-    >>> nearest(embedder, test_rows, train_rows)[0]     # doctest: +SKIP
-    (0, 112, 0.61)
+    >>> pairs = nearest(embedder, ["Snacks before the gym?", "Tofu for dinner?"],
+    ...                 ["Soup for a cold day?", "Gym snack ideas?", "Tofu dinner ideas?"])
+    >>> [(i, j, round(cosine, 2)) for i, j, cosine in pairs]
+    [(0, 1, 0.83), (1, 2, 0.87)]
     """
     return _nearest(embed(embedder, items_a) @ embed(embedder, items_b).T)
 
@@ -156,8 +158,9 @@ def near_duplicates(embedder: Any, items_a: Sequence[Any], items_b: Sequence[Any
 
     With one list, pairs inside it (``i < j``); with two, pairs across them.
 
-    >>> near_duplicates(embedder, ["Snacks before the gym?"], ["Gym snack ideas?"], 0.8)  # doctest: +SKIP
-    [(0, 0, 0.87)]
+    >>> [(i, j, round(c, 2)) for i, j, c in near_duplicates(embedder, ["Snacks before the gym?"],
+    ...                                                      ["Gym snack ideas?", "Soup for a cold day?"], 0.8)]
+    [(0, 0, 0.83)]
     """
     _threshold(threshold)
     va = embed(embedder, items_a)
@@ -245,9 +248,11 @@ def leakage_report(groups: Mapping[str, Sequence[Any]], embedder: Any = None, *,
     only the two lexical checks run. Every group is embedded once. A pair can be
     found by more than one check (an exact copy also shares all its words).
 
-    >>> report = leakage_report({"train": train, "test": test}, embedder)   # doctest: +SKIP
-    >>> report.ok, max(report.max_similarity("test", "train"))            # doctest: +SKIP
-    (True, 0.84)
+    >>> train = ["Snacks before the gym?", "Tofu dinner ideas?"]
+    >>> test = ["Soup for a cold day?", "What goes in a tomato curry?"]
+    >>> report = leakage_report({"train": train, "test": test}, embedder)
+    >>> report.ok, round(max(report.max_similarity("test", "train")), 2)
+    (True, 0.39)
     """
     if not isinstance(groups, Mapping) or len(groups) < 2:
         raise ValueError("leakage_report() needs a dict of at least two groups, e.g. {'train': ..., 'test': ...}.")

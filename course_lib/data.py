@@ -163,8 +163,8 @@ def training_set(tokenizer: Any, split: str | Sequence[Mapping[str, Any]], max_l
     ``ValueError`` naming every one of them; with ``skip_too_long=True`` they are
     left out with a warning that names them.
 
-    >>> train = training_set(tokenizer, "train")                  # doctest: +SKIP
-    >>> sorted(train[0])                                          # doctest: +SKIP
+    >>> train = training_set(tokenizer, "train")       # tokenizer = models.load_tokenizer()
+    >>> sorted(train[0])
     ['attention_mask', 'id', 'input_ids', 'labels']
     """
     from course_lib.tokens import build_training_example

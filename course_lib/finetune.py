@@ -32,8 +32,9 @@ def add_lora(
     zero), so the wrapped model answers exactly like the base until it is trained.
     Note that peft modifies ``model`` in place: load a fresh copy to keep a base.
 
-    >>> lora = add_lora(load_llm()[0], r=16)                 # doctest: +SKIP
-    >>> trainable_parameters(lora)                           # doctest: +SKIP
+    >>> import copy                                  # model = models.load_llm()[0]
+    >>> lora = add_lora(copy.deepcopy(model), r=16)  # a copy, because peft changes the model in place
+    >>> trainable_parameters(lora)
     (1843200, 136358208)
     """
     from peft import LoraConfig, get_peft_model

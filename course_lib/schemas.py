@@ -9,8 +9,9 @@ JSON is a problem like any other.
 Example::
 
     >>> from course_lib.schemas import validate_file, DatasetError
-    >>> rows = validate_file("datasets/questions/questions.jsonl", "question")  # doctest: +SKIP
-    >>> len(rows) >= 200                                                         # doctest: +SKIP
+    >>> from course_lib.data import datasets_dir
+    >>> rows = validate_file(datasets_dir() / "questions" / "questions.jsonl", "question")
+    >>> len(rows) >= 200
     True
 """
 from __future__ import annotations

@@ -1,20 +1,92 @@
-"""Shared fixtures: the course models are loaded once per test session."""
+"""Shared fixtures: the course models are loaded once per test session, and only when needed.
+
+Doctests in ``course_lib`` get the same loaded objects under the names ``model``,
+``tokenizer`` and ``embedder``, so the numbers their examples print are checked.
+"""
 import os
+import re
+import types
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# Doctests using these names get the loaded weights, which makes them slow.
+_MODEL_NAMES = re.compile(r"\b(model|embedder)\b")
 
 
-@pytest.fixture(scope="session")
-def llm():
-    from course_lib.models import load_llm
-
-    return load_llm()
+def _doctest_source(item) -> str:
+    return "\n".join(example.source for example in item.dtest.examples)
 
 
-@pytest.fixture(scope="session")
-def embedder():
-    from course_lib.models import load_embedder
+def _needs_models(item) -> bool:
+    return bool(_MODEL_NAMES.search(_doctest_source(item)))
 
-    return load_embedder()
+
+def _shared_models_plugin() -> types.ModuleType:
+    """Fixtures registered as a plugin module (not a conftest), so ``course_lib`` doctests see them too.
+
+    Fixtures in a conftest.py only reach tests below its folder; the doctests live in course_lib/.
+    """
+    plugin = types.ModuleType("course_shared_models")
+
+    @pytest.fixture(scope="session")
+    def llm():
+        from course_lib.models import load_llm
+
+        return load_llm(verbose=False)
+
+    @pytest.fixture(scope="session")
+    def tokenizer():
+        from course_lib.models import load_tokenizer
+
+        return load_tokenizer()
+
+    @pytest.fixture(scope="session")
+    def embedder():
+        from course_lib.models import load_embedder
+
+        return load_embedder()
+
+    @pytest.fixture(autouse=True)
+    def models_for_doctests(request, doctest_namespace):
+        from _pytest.doctest import DoctestItem
+
+        if not isinstance(request.node, DoctestItem):
+            return
+        # Load only what the example uses: the tokenizer alone takes a second, the weights longer.
+        source = _doctest_source(request.node)
+        if re.search(r"\bmodel\b", source):
+            doctest_namespace["model"], doctest_namespace["tokenizer"] = request.getfixturevalue("llm")
+        elif re.search(r"\btokenizer\b", source):
+            doctest_namespace["tokenizer"] = request.getfixturevalue("tokenizer")
+        if re.search(r"\bembedder\b", source):
+            doctest_namespace["embedder"] = request.getfixturevalue("embedder")
+
+    plugin.llm, plugin.tokenizer, plugin.embedder = llm, tokenizer, embedder
+    plugin.models_for_doctests = models_for_doctests
+    return plugin
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_shared_models_plugin(), "course-shared-models")
+    # pyproject.toml registers it too; registering twice is harmless, missing it breaks -m "not slow".
+    config.addinivalue_line("markers", "slow: needs the real models or takes more than a few seconds")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Whatever loads the generator's weights or the embedder is slow: tests and doctests alike.
+
+    Runs before pytest deselects by marker, so ``-m "not slow"`` sees these marks.
+    """
+    from _pytest.doctest import DoctestItem
+
+    for item in items:
+        if isinstance(item, DoctestItem):
+            slow = _needs_models(item)
+        else:
+            slow = bool({"llm", "embedder"} & set(getattr(item, "fixturenames", ())))
+        if slow:
+            item.add_marker(pytest.mark.slow)

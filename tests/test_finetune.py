@@ -1,12 +1,12 @@
 """Specification of course_lib.finetune: a LoRA adapter, a few training steps, the style check.
 
 The training tests use a tiny randomly initialised Llama-style model with the course
-tokenizer, so they run in seconds and never touch the shared course model.
+tokenizer (the session's ``tokenizer`` fixture, see conftest.py), so they run in seconds
+and never touch the shared course model.
 """
 import pytest
 import torch
 
-from course_lib import finetune
 from course_lib.exercises.lesson03 import check_trainable_share
 from course_lib.finetune import add_lora, style_checks, train_steps, trainable_parameters
 
@@ -16,17 +16,6 @@ CHATS = [
     [{"role": "user", "content": "Snack?"},
      {"role": "assistant", "content": "- 30 g pumpkin seeds: 9 g protein"}],
 ]
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from transformers import AutoTokenizer
-
-    from course_lib.models import llm_path
-
-    tok = AutoTokenizer.from_pretrained(llm_path())
-    tok.pad_token = tok.pad_token or tok.eos_token
-    return tok
 
 
 @pytest.fixture
@@ -76,6 +65,7 @@ def test_trainable_parameters_counts_weights_and_biases():
     assert trainable_parameters(layer) == (6, 8)
 
 
+@pytest.mark.slow
 def test_train_steps_lowers_the_loss_and_touches_only_the_adapter(tiny, tokenizer):
     frozen = {n: p.detach().clone() for n, p in tiny.named_parameters()}
     lora = add_lora(tiny, r=4, alpha=8)
@@ -90,17 +80,19 @@ def test_train_steps_lowers_the_loss_and_touches_only_the_adapter(tiny, tokenize
             assert torch.equal(p, frozen[original]), f"{name} changed"
 
 
+@pytest.mark.slow
 def test_train_steps_is_repeatable_with_a_seed(tokenizer):
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    def run():
+    def run(seed=7):
         torch.manual_seed(0)
         config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
                              num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2)
         model = add_lora(LlamaForCausalLM(config), r=2)
-        return train_steps(model, tokenizer, CHATS * 2, steps=3, batch_size=3, seed=7, progress=False)
+        return train_steps(model, tokenizer, CHATS * 2, steps=3, batch_size=3, seed=seed, progress=False)
 
     assert run() == run()
+    assert run(seed=8) != run(), "the seed sets the batch order, so another seed gives other losses"
 
 
 @pytest.mark.parametrize("examples, kwargs, message", [
@@ -139,18 +131,25 @@ def test_style_checks_wants_under_80_words():
     assert style_checks(long)["follows_style"] is False
 
 
-def test_default_targets_are_the_attention_projections():
-    assert finetune.DEFAULT_TARGETS == ("q_proj", "k_proj", "v_proj", "o_proj")
+def test_default_adapter_wraps_every_attention_projection_and_nothing_else(tiny):
+    # Found by walking the model: the linear layers inside each attention block.
+    attention = {f"{name}.{child_name}" for name, module in tiny.named_modules() if name.endswith("self_attn")
+                 for child_name, child in module.named_children() if isinstance(child, torch.nn.Linear)}
+    assert len(attention) == 8, "4 projections in each of 2 layers"
+    lora = add_lora(tiny, r=2)
+    wrapped = {name.removeprefix("base_model.model.") for name, m in lora.named_modules() if hasattr(m, "lora_A")}
+    assert wrapped == attention
 
 
-def test_check_trainable_share_now_and_at_another_rank(tiny, capsys):
+def test_check_trainable_share_now_and_at_another_rank(tiny):
+    base = sum(p.numel() for p in tiny.parameters())
     lora = add_lora(tiny, r=4)
-    trainable, total = trainable_parameters(lora)
-    assert check_trainable_share(trainable / total, lora)
-    assert not check_trainable_share(trainable / total * 2, lora)
-    assert "too high" in capsys.readouterr().out
-    at_8 = 2 * trainable / (total + trainable)
+    # worked by hand as in test_add_lora_trains_only_the_adapter: 896 per layer at rank 4, twice at rank 8
+    at_4, at_8 = 2 * 896 / (base + 2 * 896), 2 * 1792 / (base + 2 * 1792)
+    assert check_trainable_share(at_4, lora)
+    too_high = check_trainable_share(at_4 * 2, lora)
+    assert not too_high and "too high" in str(too_high)
     assert check_trainable_share(at_8, lora, r=8)
-    assert not check_trainable_share(trainable / total, lora, r=8)
-    assert "rank 8" in capsys.readouterr().out
+    wrong_rank = check_trainable_share(at_4, lora, r=8)
+    assert not wrong_rank and "rank 8" in str(wrong_rank)
     assert not check_trainable_share(..., lora)
