@@ -35,7 +35,7 @@ def show_tokens(tokenizer, text: str) -> list[tuple[int, str]]:
     Decoding each id alone shows the sub-words exactly as the model sees them,
     including the leading space that most word-start tokens carry.
 
-    >>> show_tokens(tokenizer, "Oat porridge")      # doctest: +SKIP
+    >>> show_tokens(tokenizer, "Oat porridge")
     [(63, 'O'), (261, 'at'), (12911, ' por'), (15334, 'ridge')]
     """
     ids = tokenizer(_text(text, "text"), add_special_tokens=False)["input_ids"]
@@ -76,7 +76,7 @@ def count_tokens(tokenizer, prompt: str | Sequence[Mapping[str, Any]], *, add_ge
     as the model reads it, with role markers, the template's default system
     prompt if it adds one, and (by default) the opening of the assistant's turn.
 
-    >>> count_tokens(tokenizer, "Oat porridge"), count_tokens(tokenizer, [{"role": "user", "content": "Oat porridge"}])  # doctest: +SKIP
+    >>> count_tokens(tokenizer, "Oat porridge"), count_tokens(tokenizer, [{"role": "user", "content": "Oat porridge"}])
     (4, 34)
     """
     if isinstance(prompt, str):
@@ -90,8 +90,9 @@ def chat_ids(tokenizer, messages: Sequence[Mapping[str, Any]], *, add_generation
     The template adds the special tokens itself, so the rendered text is encoded
     without adding more (the same way ``course_lib.models.chat`` encodes prompts).
 
-    >>> chat_ids(tokenizer, [{"role": "user", "content": "Hi"}])[:3]       # doctest: +SKIP
-    [1, 9690, 198]
+    >>> ids = chat_ids(tokenizer, [{"role": "user", "content": "Hi"}])
+    >>> ids[:3], tokenizer.decode(ids[:3])
+    ([1, 9690, 198], '<|im_start|>system\\n')
     """
     text = tokenizer.apply_chat_template(
         check_messages(messages), tokenize=False, add_generation_prompt=add_generation_prompt
@@ -107,7 +108,7 @@ def token_counts(tokenizer, items: Sequence[Any], field: str | None = None) -> l
     a generation prompt because the answer is already there).
 
     >>> docs = [{"id": "a", "text": "Leek soup."}, {"id": "b", "text": "Grilled trout with rice and green beans."}]
-    >>> token_counts(tokenizer, docs, field="text")                          # doctest: +SKIP
+    >>> token_counts(tokenizer, docs, field="text")
     [4, 9]
     """
     if isinstance(items, (str, Mapping)):
@@ -131,8 +132,8 @@ def context_window(model_or_config: Any) -> int:
     It comes from the model config (``max_position_embeddings``), not from the
     tokenizer, whose ``model_max_length`` is often a meaningless huge default.
 
-    >>> context_window(model)                                                # doctest: +SKIP
-    8192
+    >>> context_window(model), tokenizer.model_max_length > 10**20
+    (8192, True)
     """
     config = getattr(model_or_config, "config", model_or_config)
     window = getattr(config, "max_position_embeddings", None)
@@ -175,8 +176,12 @@ def ensure_fits(tokenizer, messages: Sequence[Mapping[str, Any]], window: int, *
     The window must hold the prompt *and* the answer still to be generated, so
     ``max_new_tokens`` is reserved for it.
 
-    >>> ensure_fits(tokenizer, build_rag_prompt("Soup on Thursday?", docs), 8192)  # doctest: +SKIP
-    79
+    >>> chat = build_rag_prompt("Soup on Thursday?", [{"id": "menu-1", "text": "Leek soup."}])
+    >>> ensure_fits(tokenizer, chat, 8192)
+    68
+    >>> ensure_fits(tokenizer, chat, 300)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    course_lib.tokens.ContextTooLong: the prompt is 68 tokens and the answer needs up to 256: 24 tokens over ...
     """
     if window <= max_new_tokens:
         raise ValueError(f"window={window} leaves no room for a prompt after max_new_tokens={max_new_tokens}.")
@@ -201,8 +206,9 @@ def fit_context(
     even the top chunk fits, it raises ``ContextTooLong`` instead of silently
     answering without any context.
 
-    >>> len(fit_context(tokenizer, "Soup on Thursday?", docs, window=100, max_new_tokens=32))  # doctest: +SKIP
-    1
+    >>> docs = [{"id": "mon", "text": "Leek soup."}, {"id": "thu", "text": "Lentil soup, grilled trout."}]
+    >>> [d["id"] for d in fit_context(tokenizer, "Soup on Thursday?", docs, window=105, max_new_tokens=32)]
+    ['mon']
     """
     if len(chunks) == 0:
         raise ValueError("fit_context() got no chunks: retrieve some first, or call build_rag_prompt(question, []).")
@@ -231,8 +237,9 @@ def build_training_example(
     ``return_assistant_tokens_mask``. Too-long chats raise unless ``truncate``.
 
     >>> chat = [{"role": "user", "content": "Breakfast?"}, {"role": "assistant", "content": "Oat porridge."}]
-    >>> decode_labels(tokenizer, build_training_example(tokenizer, chat, max_length=512))  # doctest: +SKIP
-    'Oat porridge.<|im_end|>'
+    >>> example = build_training_example(tokenizer, chat, max_length=512)
+    >>> decode_labels(tokenizer, example), len(example["input_ids"]), trained_tokens([example])
+    ('Oat porridge.<|im_end|>', 40, (40, 6))
     """
     messages = check_messages(messages)
     if messages[0]["role"] == "assistant" or all(m["role"] != "assistant" for m in messages):
@@ -270,8 +277,10 @@ def pad_batch(examples: Sequence[Mapping[str, Sequence[int]]], pad_token_id: int
     ``IGNORE_INDEX`` (the loss ignores it). Labels are padded explicitly because
     this model's pad token *is* its end token, which the answers must learn.
 
-    >>> pad_batch([ex1, ex2], tokenizer.pad_token_id)["input_ids"].shape    # doctest: +SKIP
-    torch.Size([2, 40])
+    >>> ex1 = {"input_ids": [5, 6, 7], "attention_mask": [1, 1, 1], "labels": [-100, 6, 7]}
+    >>> ex2 = {"input_ids": [8], "attention_mask": [1], "labels": [8]}
+    >>> pad_batch([ex1, ex2], pad_token_id=2)["labels"].tolist()
+    [[-100, 6, 7], [8, -100, -100]]
     """
     if side not in ("right", "left"):
         raise ValueError(f"side must be 'right' or 'left', got {side!r}.")
@@ -305,8 +314,9 @@ def trained_tokens(examples: Sequence[Mapping[str, Sequence[int]]]) -> tuple[int
 def decode_labels(tokenizer, example: Mapping[str, Sequence[int]]) -> str:
     """Decode only the trained tokens of an example: what the model learns to say.
 
-    >>> decode_labels(tokenizer, build_training_example(tokenizer, chat, max_length=512))  # doctest: +SKIP
-    'Oat porridge.<|im_end|>'
+    >>> example = {"input_ids": [1, 9690, 2], "labels": [-100, 9690, 2]}
+    >>> decode_labels(tokenizer, example) == tokenizer.decode([9690]) + "<|im_end|>"
+    True
     """
     return tokenizer.decode([int(t) for t in example["labels"] if t != IGNORE_INDEX])
 

@@ -1,8 +1,18 @@
-"""Specification of course_lib.tokens: counting, chat templates, budgets, label masking, padding."""
+"""Specification of course_lib.tokens: counting, chat templates, budgets, label masking, padding.
+
+The references are independent of the code under test: SmolLM2's chat format written out by hand
+(ChatML), the answers' character spans in that text mapped to tokens through the tokenizer's
+offsets, hand-counted digits, and batched against one-by-one results.
+"""
+from types import SimpleNamespace
+
 import pytest
 import torch
 
-from course_lib.exercises.lesson02 import check_largest_k, check_template_overhead, check_trained_tokens
+from course_lib import data
+from course_lib.exercises.lesson02 import (
+    check_cost_prediction, check_largest_k, check_template_overhead, check_trained_tokens,
+)
 from course_lib.tokens import (
     IGNORE_INDEX,
     ContextTooLong,
@@ -33,9 +43,41 @@ DOCS = [
 ]
 
 
+# SmolLM2's template, as its model card describes it: ChatML, plus a default system message.
+DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
+
+
 @pytest.fixture(scope="module")
-def tok(llm):
-    return llm[1]
+def tok(tokenizer):
+    return tokenizer
+
+
+def by_hand(messages, generation_prompt=False):
+    """The chat as text, written out without apply_chat_template."""
+    if messages[0]["role"] != "system":
+        messages = [{"role": "system", "content": DEFAULT_SYSTEM}] + list(messages)
+    text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+    return text + ("<|im_start|>assistant\n" if generation_prompt else "")
+
+
+def ids_by_hand(tok, messages, generation_prompt=False):
+    return tok(by_hand(messages, generation_prompt), add_special_tokens=False)["input_ids"]
+
+
+def labels_by_hand(tok, messages):
+    """Labels from the answers' character spans (content plus <|im_end|>) in the hand-written chat."""
+    text, spans, at = by_hand(messages), [], 0
+    if messages[0]["role"] != "system":
+        at = text.index("<|im_end|>") + len("<|im_end|>")  # skip the default system message
+    for m in messages:
+        at = text.index(f"<|im_start|>{m['role']}\n", at) + len(f"<|im_start|>{m['role']}\n")
+        end = text.index("<|im_end|>", at) + len("<|im_end|>")
+        if m["role"] == "assistant":
+            spans.append((at, end))
+        at = end
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    return [i if any(a <= s and e <= b for a, b in spans) else IGNORE_INDEX
+            for i, (s, e) in zip(enc["input_ids"], enc["offset_mapping"])]
 
 
 # --- tokens and counts -------------------------------------------------------
@@ -48,23 +90,26 @@ def test_show_tokens_pieces_join_back_to_the_text(tok):
     assert all(isinstance(i, int) and 0 <= i < len(tok) for i, _ in pairs)
 
 
-def test_count_tokens_of_text_has_no_special_tokens(tok):
-    assert count_tokens(tok, "Oat porridge") == len(show_tokens(tok, "Oat porridge"))
-    assert tok.eos_token_id not in [i for i, _ in show_tokens(tok, "Oat porridge")]
+def test_a_text_is_counted_without_special_tokens_and_one_token_per_digit(tok):
+    # Hand-counted: this tokenizer splits numbers into single digits (8 digits + 2 hyphens).
+    assert count_tokens(tok, "2026-01-23") == 10
+    assert count_tokens(tok, "1234567890") == 10
+    assert not set(i for i, _ in show_tokens(tok, "Oat porridge")) & set(tok.all_special_ids)
 
 
 def test_count_tokens_of_a_chat_includes_the_template(tok):
     question = "Suggest a breakfast."
     chat = [{"role": "user", "content": question}]
     with_prompt = count_tokens(tok, chat)
-    assert with_prompt > count_tokens(tok, question) + 4  # role markers and a default system prompt
-    assert count_tokens(tok, chat, add_generation_prompt=False) < with_prompt
-    assert with_prompt == len(chat_ids(tok, chat, add_generation_prompt=True))
+    assert with_prompt == len(ids_by_hand(tok, chat, generation_prompt=True))
+    assert count_tokens(tok, chat, add_generation_prompt=False) == len(ids_by_hand(tok, chat))
+    assert with_prompt > count_tokens(tok, question) + count_tokens(tok, DEFAULT_SYSTEM)
 
 
-def test_chat_ids_match_the_encoding_used_for_generation(tok):
-    text = tok.apply_chat_template(CHAT[:2], tokenize=False, add_generation_prompt=True)
-    assert chat_ids(tok, CHAT[:2], add_generation_prompt=True) == tok(text, add_special_tokens=False)["input_ids"]
+@pytest.mark.parametrize("messages", [CHAT, CHAT[:2], CHAT[1:], CHAT + [{"role": "user", "content": "And lunch?"}]])
+@pytest.mark.parametrize("generation_prompt", [False, True])
+def test_chat_ids_equal_the_chat_written_out_by_hand(tok, messages, generation_prompt):
+    assert chat_ids(tok, messages, add_generation_prompt=generation_prompt) == ids_by_hand(tok, messages, generation_prompt)
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\n"])
@@ -75,11 +120,16 @@ def test_empty_text_is_rejected(tok, bad):
         show_tokens(tok, bad)
 
 
-def test_token_counts_of_records_and_dialogues(tok):
-    assert token_counts(tok, DOCS, field="text") == [count_tokens(tok, d["text"]) for d in DOCS]
-    dialogues = [{"id": "d1", "messages": CHAT}]
-    assert token_counts(tok, dialogues, field="messages") == [count_tokens(tok, CHAT, add_generation_prompt=False)]
-    assert token_counts(tok, ["a b", "c"]) == [count_tokens(tok, "a b"), count_tokens(tok, "c")]
+def test_token_counts_equal_the_lengths_of_one_batched_tokenizer_call(tok):
+    texts = [d["text"] for d in DOCS]
+    batched = tok(texts, add_special_tokens=False)["input_ids"]
+    assert token_counts(tok, DOCS, field="text") == token_counts(tok, texts) == [len(ids) for ids in batched]
+
+
+def test_token_counts_of_dialogues_count_the_whole_chat_without_a_generation_prompt(tok):
+    chats = [CHAT, CHAT[1:]]
+    counts = token_counts(tok, [{"id": str(n), "messages": c} for n, c in enumerate(chats)], field="messages")
+    assert counts == [len(ids_by_hand(tok, c)) for c in chats]
 
 
 def test_token_counts_names_the_unknown_field(tok):
@@ -91,12 +141,22 @@ def test_token_counts_names_the_unknown_field(tok):
         token_counts(tok, "just one text")
 
 
-def test_context_window_comes_from_the_model_config(llm):
-    model, _ = llm
-    assert context_window(model) == 8192
-    assert context_window(model.config) == 8192
+def test_context_window_reads_max_position_embeddings_of_a_model_or_its_config():
+    config = SimpleNamespace(max_position_embeddings=1234, vocab_size=99)
+    assert context_window(config) == 1234
+    assert context_window(SimpleNamespace(config=config)) == 1234
     with pytest.raises(TypeError, match="max_position_embeddings"):
         context_window(object())
+
+
+@pytest.mark.slow
+def test_context_window_of_the_course_model_is_the_one_in_its_gguf_file(llm):
+    from gguf import GGUFReader
+
+    from course_lib.models import _gguf_path
+
+    field = GGUFReader(str(_gguf_path())).fields["llama.context_length"]
+    assert context_window(llm[0]) == int(field.parts[field.data[0]][0])
 
 
 # --- messages ----------------------------------------------------------------
@@ -188,7 +248,8 @@ def test_labels_decode_exactly_to_the_answer_and_end_token(tok):
     ex = build_training_example(tok, CHAT, max_length=512)
     assert decode_labels(tok, ex) == CHAT[2]["content"] + tok.eos_token
     assert len(ex["input_ids"]) == len(ex["attention_mask"]) == len(ex["labels"])
-    assert ex["input_ids"] == chat_ids(tok, CHAT)
+    assert ex["input_ids"] == ids_by_hand(tok, CHAT)
+    assert ex["labels"] == labels_by_hand(tok, CHAT)
     trained = [i for i, label in enumerate(ex["labels"]) if label != IGNORE_INDEX]
     assert trained == list(range(trained[0], trained[-1] + 1)), "one contiguous answer span"
     assert all(ex["labels"][i] == ex["input_ids"][i] for i in trained)
@@ -199,6 +260,14 @@ def test_every_assistant_turn_is_trained_in_a_multi_turn_chat(tok):
     ex = build_training_example(tok, chat, max_length=512)
     assert decode_labels(tok, ex) == CHAT[2]["content"] + tok.eos_token + "Lentil soup." + tok.eos_token
     assert "And lunch?" not in decode_labels(tok, ex)
+    assert ex["labels"] == labels_by_hand(tok, chat)
+
+
+@pytest.mark.parametrize("split", ["train", "validation", "test"])
+def test_labels_equal_the_answer_spans_found_in_the_text_for_every_course_dialogue(tok, split):
+    for dialogue in data.load_dialogues(split):
+        ex = build_training_example(tok, dialogue["messages"], max_length=2048)
+        assert ex["labels"] == labels_by_hand(tok, dialogue["messages"]), dialogue["id"]
 
 
 def test_default_system_prompt_is_not_trained(tok):
@@ -253,6 +322,7 @@ def test_pad_batch_on_the_left_keeps_content_at_the_end(tok):
     assert batch["attention_mask"][1, 0] == 0
 
 
+@pytest.mark.slow
 def test_padded_batch_gives_the_same_loss_as_one_by_one(llm):
     model, tok = llm
     examples = [build_training_example(tok, CHAT, max_length=512),
@@ -284,7 +354,7 @@ def test_pad_batch_rejects_bad_examples(examples, pattern):
 def test_check_template_overhead_names_the_typical_mistakes(tok):
     q = "What can I eat at the canteen on Thursday?"
     chat = [{"role": "user", "content": q}]
-    right = count_tokens(tok, chat) - count_tokens(tok, q)
+    right = len(ids_by_hand(tok, chat, generation_prompt=True)) - len(tok(q, add_special_tokens=False)["input_ids"])
     assert "✅" in repr(check_template_overhead(right, tok, q))
     verdict = check_template_overhead(count_tokens(tok, chat), tok, q)
     assert not verdict and "subtract the tokens of the question" in str(verdict)
@@ -306,7 +376,7 @@ def test_check_largest_k_reminds_to_reserve_room_for_the_answer(tok):
 
 def test_check_trained_tokens_counts_labels_not_ids(tok):
     ex = build_training_example(tok, CHAT, max_length=512)
-    trained = sum(label != IGNORE_INDEX for label in ex["labels"])
+    trained = count_tokens(tok, CHAT[2]["content"]) + 1  # the answer's tokens and its end token
     assert check_trained_tokens(trained, ex)
     verdict = check_trained_tokens(len(ex["input_ids"]), ex)
     assert not verdict and "every token" in str(verdict)
@@ -317,7 +387,22 @@ def test_check_trained_tokens_counts_labels_not_ids(tok):
 
 def test_trained_tokens_counts_what_is_read_and_what_is_learned(tok):
     example = build_training_example(tok, CHAT, max_length=256)
-    read, trained = trained_tokens([example, example])
-    assert read == 2 * len(example["input_ids"])
-    assert trained == 2 * sum(label != IGNORE_INDEX for label in example["labels"])
-    assert 0 < trained < read
+    assert trained_tokens([example, example]) == (
+        2 * len(ids_by_hand(tok, CHAT)),
+        2 * (count_tokens(tok, CHAT[2]["content"]) + 1),  # the answer's tokens and its end token
+    )
+
+
+def test_check_cost_prediction_compares_the_real_token_counts(tok):
+    # Hand-counted: "2026-01-23" is 10 single characters; "23 January 2026" is 2 + 1 + 1 + 4.
+    dates = {"iso": "2026-01-23", "words": "23 January 2026"}
+    assert check_cost_prediction("iso", tok, **dates)
+    verdict = check_cost_prediction("words", tok, **dates)
+    assert not verdict and "10 tokens" in str(verdict) and "is 8" in str(verdict)
+    assert not check_cost_prediction("same", tok, **dates)
+    assert check_cost_prediction("same", tok, a="Oat porridge", b="Oat porridge")
+    verdict = check_cost_prediction("longer", tok, **dates)
+    assert not verdict and "answer one of" in str(verdict)
+    assert "not answered" in str(check_cost_prediction(..., tok, **dates))
+    with pytest.raises(TypeError, match="exactly two"):
+        check_cost_prediction("iso", tok, iso="1")

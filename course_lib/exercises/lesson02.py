@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from course_lib.exercises import Feedback, exact_count, report
+from course_lib.exercises import Feedback, exact_count, not_answered, report
 from course_lib.tokens import IGNORE_INDEX, RAG_SYSTEM, count_tokens, fit_context, trained_tokens
 
 
@@ -38,3 +38,27 @@ def check_trained_tokens(answer: Any, example: Mapping[str, Sequence[int]]) -> F
         len(example["input_ids"]): f"that counts every token: only labels other than {IGNORE_INDEX} are trained.",
         trained - 1: "the end-of-turn token is trained too: it teaches the model to stop.",
     }))
+
+
+def check_cost_prediction(answer: Any, tokenizer, **texts: str) -> Feedback:
+    """Predict-then-run exercise: which of two texts costs more tokens (or ``"same"``)?
+
+    The texts are passed by the names the learner answers with, e.g.
+    ``check_cost_prediction("words", tok, iso="2026-01-23", words="23 January 2026")``.
+    """
+    if len(texts) != 2:
+        raise TypeError("check_cost_prediction() compares exactly two texts, passed as name=text.")
+    (first, first_text), (second, second_text) = texts.items()
+    n_first, n_second = count_tokens(tokenizer, first_text), count_tokens(tokenizer, second_text)
+    right = first if n_first > n_second else second if n_second > n_first else "same"
+    hint = "look at how section 1 splits numbers and words, then count the pieces the run cell printed."
+    missing = not_answered(answer, hint)
+    if missing is not None:
+        return report(missing)
+    choices = (first, second, "same")
+    if answer not in choices:
+        return report(Feedback(False, f"answer one of {choices}, got {answer!r}.", hint))
+    facts = f"{first_text!r} is {n_first} tokens and {second_text!r} is {n_second}."
+    if answer == right:
+        return report(Feedback(True, f"{facts} Each digit is a token of its own here, while a common word is often one."))
+    return report(Feedback(False, f"you predicted {answer!r}, but {facts}", hint))
