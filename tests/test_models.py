@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import models
+from course_lib import model_files, models
 from course_lib.models import BadModelSetting, ModelPackageMissing, chat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def conversions(monkeypatch, tmp_path):
 
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("COURSE_LLM", raising=False)
-    monkeypatch.setattr(models, "convert_gguf", fake_convert)
+    monkeypatch.setattr(model_files, "convert_gguf", fake_convert)
     return calls
 
 
@@ -74,11 +74,11 @@ def _new_package_version(monkeypatch, tmp_path):
 def _new_gguf_file(monkeypatch, tmp_path):
     other = tmp_path / "other.gguf"
     other.write_bytes(b"GGUF but different bytes")
-    monkeypatch.setattr(models, "_gguf_path", lambda: other)
+    monkeypatch.setattr(model_files, "_gguf_path", lambda: other)
 
 
 def _new_conversion_code(monkeypatch, tmp_path):
-    monkeypatch.setattr(models, "CONVERSION_VERSION", models.CONVERSION_VERSION + 1)
+    monkeypatch.setattr(model_files, "CONVERSION_VERSION", model_files.CONVERSION_VERSION + 1)
 
 
 @pytest.mark.parametrize("change", [_new_package_version, _new_gguf_file, _new_conversion_code],
@@ -125,7 +125,7 @@ def test_a_failing_conversion_removes_its_temporary_folder(conversions, monkeypa
         (Path(target) / "model.safetensors").write_text("half")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(models, "convert_gguf", broken)
+    monkeypatch.setattr(model_files, "convert_gguf", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         models.llm_path()
     assert not cached_folder().exists() and leftovers() == []
@@ -134,7 +134,7 @@ def test_a_failing_conversion_removes_its_temporary_folder(conversions, monkeypa
 CONCURRENT_LOAD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from course_lib import models
+    from course_lib import model_files, models
 
     log, me, other = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 
@@ -147,7 +147,7 @@ CONCURRENT_LOAD = textwrap.dedent("""
         with log.open("a") as f:
             f.write("end\\n")
 
-    models.convert_gguf = slow_convert
+    model_files.convert_gguf = slow_convert
     models.cache_key()  # hash the GGUF file before the start line, so both really start together
     me.touch()
     for _ in range(600):  # start together: both see an empty cache
@@ -268,7 +268,7 @@ OFFLINE_LOAD = textwrap.dedent("""
     except OSError as error:
         assert "blocked" in str(error) or "blocked" in str(error.__cause__ or error.reason), error
 
-    from course_lib import models
+    from course_lib import model_files, models
     model, tokenizer = models.load_llm()
     print("embedding size", models.load_embedder().get_embedding_dimension())
 """)

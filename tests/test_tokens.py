@@ -153,7 +153,7 @@ def test_context_window_reads_max_position_embeddings_of_a_model_or_its_config()
 def test_context_window_of_the_course_model_is_the_one_in_its_gguf_file(llm):
     from gguf import GGUFReader
 
-    from course_lib.models import _gguf_path
+    from course_lib.model_files import _gguf_path
 
     field = GGUFReader(str(_gguf_path())).fields["llama.context_length"]
     assert context_window(llm[0]) == int(field.parts[field.data[0]][0])
