@@ -6,20 +6,18 @@ The overlap limits below sit slightly above the values measured when the data wa
 so they fail if verbatim overlap or family leakage comes back.
 """
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from course_lib import data
+from course_lib.answer_overlap import overlap_stats
 from course_lib.curation import exact_duplicates, leakage_report, word_overlap
 from course_lib.finetune import style_checks
 from course_lib.grading import profile_avoid_terms, violations
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from datagen.dialogues import overlap_stats  # noqa: E402
 
 # Measured after the rebuild: 0/256 test and 0/167 validation bullet lines in train, 0/31 and
 # 0/25 foods, 49/490 answers open with one of the 8 commonest first lines, max test->train
@@ -210,18 +208,20 @@ def test_logged_duplicates_really_duplicate_a_kept_prompt(rows):
 
 # --- the measuring function itself, on rows whose counts are worked out by hand ------------------
 
-def _row(rid, family, text):
-    return {"id": rid, "family": family, "topic": "t",
+def _row(rid, family, text, foods):
+    return {"id": rid, "family": family, "topic": "t", "foods": foods,
             "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": text}]}
 
 
 def test_overlap_stats_counts_shared_lines_foods_openings_and_families():
     splits = {
-        "train": [_row("a", "f1", "Lead one\n- 150 g boiled lentils: 14 g protein\n- 30 g almonds: 6.3 g protein"),
-                  _row("b", "f2", "Lead one\n- 150 g boiled lentils: 14 g protein")],
-        "validation": [_row("e", "f4", "Other\n- 30 g cashews: 5.5 g protein")],
-        "test": [_row("c", "f3", "Lead two\n- 150 g boiled lentils: 14 g protein\n- 30 g Edam: 7.5 g protein"),
-                 _row("d", "f1", "Lead one\n- 100 g lupin beans: 16 g protein")],
+        "train": [_row("a", "f1", "Lead one\n- 150 g boiled lentils: 14 g protein\n- 30 g almonds: 6.3 g protein",
+                       ["boiled lentils", "almonds"]),
+                  _row("b", "f2", "Lead one\n- 150 g boiled lentils: 14 g protein", ["boiled lentils"])],
+        "validation": [_row("e", "f4", "Other\n- 30 g cashews: 5.5 g protein", ["cashews"])],
+        "test": [_row("c", "f3", "Lead two\n- 150 g boiled lentils: 14 g protein\n- 30 g Edam: 7.5 g protein",
+                      ["boiled lentils", "Edam"]),
+                 _row("d", "f1", "Lead one\n- 100 g lupin beans: 16 g protein", ["lupin beans"])],
     }
     assert overlap_stats(splits, top=1) == {
         "top_first_lines": (3, 5),            # "Lead one" opens a, b and d
@@ -232,3 +232,11 @@ def test_overlap_stats_counts_shared_lines_foods_openings_and_families():
         "test_foods_in_train": (1, 3),        # lentils of {lentils, Edam, lupin beans}
         "families_in_several_splits": (1, 4),  # f1 in train and test
     }
+
+
+def test_each_dialogue_lists_the_foods_its_answer_suggests(rows):
+    for r in rows:
+        text = answer(r)
+        portions = re.findall(r"^- \d+ (?:g|ml) ", text, flags=re.M)
+        assert all(food in text for food in r["foods"]), r["id"]
+        assert len(r["foods"]) >= min(1, len(portions)), f"{r['id']}: an answer with portions lists no food"

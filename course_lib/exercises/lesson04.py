@@ -1,14 +1,15 @@
 """Exercise checks of lesson 04 (preparing data for fine-tuning).
 
-Each check prints ✅ or ❌ with what is wrong and a hint, and returns a bool.
+Each check returns a :class:`~course_lib.exercises.Feedback` (✅, or ❌ with what is wrong
+and a hint), which displays itself as the last value of a notebook cell.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
-from course_lib.curation import WORD_OVERLAP_THRESHOLD, embed, word_overlap
-from course_lib.exercises import Feedback, close_to, report, same_items
+from course_lib.curation import WORD_OVERLAP_THRESHOLD, embed, leakage_report, word_overlap
+from course_lib.exercises import Feedback, close_to, not_answered, report, same_items
 
 
 def check_broken_lines(answer: Any, path: str | Path, schema_name: str) -> Feedback:
@@ -21,7 +22,7 @@ def check_broken_lines(answer: Any, path: str | Path, schema_name: str) -> Feedb
     except DatasetError as error:
         expected = {p["line"] for p in error.problems}
     return report(same_items(answer, expected, "the broken lines",
-                             "catch the DatasetError and collect p['line'] for p in error.problems."))
+                             "validate the file yourself: the error it raises lists every problem with its line number."))
 
 
 def check_sneaky_paraphrase(answer: Any, embedder: Any, target: str, min_cosine: float) -> Feedback:
@@ -45,4 +46,37 @@ def check_too_long(answer: Any, tokenizer: Any, split: str, max_length: int) -> 
     lengths = [count_tokens(tokenizer, to_chat(d), add_generation_prompt=False) for d in load_dialogues(split)]
     expected = sum(n > max_length for n in lengths)
     return report(close_to(answer, expected, 0, "the number of too-long examples",
-                           "training_set() raises a ValueError that names them; or count tokens per chat."))
+                           "ask training_set() for that limit and read the error it raises; or measure each chat in tokens."))
+
+
+def check_flag_prediction(prediction: Any, embedder: Any, reference: Sequence[Any],
+                          candidates: Mapping[str, str]) -> Feedback:
+    """Predict-then-run exercise: which ``candidates`` does ``leakage_report`` flag against ``reference``?
+
+    ``prediction`` is the set of candidate names (keys of ``candidates``) the learner
+    expects to be flagged by any check at the course thresholds; an empty set is a valid
+    prediction. The verdict says, for every candidate, which checks flagged it.
+    """
+    hint = "for each row, ask: are 80% of the shorter prompt's words shared? is it a copy in meaning (cosine 0.95)?"
+    missing = not_answered(prediction, hint)
+    if missing is not None:
+        return report(missing)
+    if isinstance(prediction, str):
+        prediction = {prediction}
+    if not hasattr(prediction, "__iter__"):
+        return report(Feedback(False, f"give a set of names from {sorted(candidates)}, got {prediction!r}.", hint))
+    predicted = set(prediction)
+    unknown = predicted - set(candidates)
+    if unknown:
+        return report(Feedback(False, f"{sorted(unknown)} are not candidate names; use names from {sorted(candidates)}.", hint))
+    names = list(candidates)
+    found = leakage_report({"reference": list(reference), "new": [candidates[n] for n in names]}, embedder)
+    by_name = {n: sorted({x.check for x in found.leaks if x.group == "new" and x.id == f"#{k}"})
+               for k, n in enumerate(names)}
+    flagged = {n for n, checks in by_name.items() if checks}
+    facts = "; ".join(f"{n}: {', '.join(c) if c else 'not flagged'}" for n, c in by_name.items())
+    if predicted == flagged:
+        return report(Feedback(True, f"your prediction matches the run ({facts})."))
+    wrong = sorted(predicted ^ flagged)
+    return report(Feedback(False, f"the run differs for {wrong} ({facts}). Read the printed word overlaps "
+                           "and cosines: which threshold did each one cross?", hint))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter
 
 # The same duplicate and overlap rules that lesson 04 and the tests apply to the finished splits.
 from course_lib.curation import exact_duplicates, normalise_prompt, word_overlaps
@@ -255,7 +254,8 @@ def build_dialogues(rng, questions) -> tuple[dict[str, list[dict]], list[dict]]:
         row_id = f"dlg-{split}-{len(kept[split]) + 1:04d}"
         kept[split].append({"id": row_id, "messages": [{"role": "user", "content": c["prompt"]},
                                                         {"role": "assistant", "content": c["answer"]}],
-                            "topic": c["topic"], "family": c["family"]})
+                            "topic": c["topic"], "family": c["family"],
+                            "foods": sorted(foods_in_answer(c["answer"]))})
         seen[key] = split
         if fixed:
             log.append(entry | {"action": "fixed", "check": fixed[0], "reason": fixed[1], "kept_as": row_id})
@@ -270,45 +270,9 @@ FOOD_IN_ANSWER = re.compile(r"\b\d+ (?:g|ml) (" + "|".join(
     re.escape(label) for label in sorted({v[2] for v in ITEMS.values()}, key=len, reverse=True)) + r")\b")
 
 
-def _answer(row: dict) -> str:
-    return row["messages"][-1]["content"]
-
-
-def _bullets(rows: list[dict]) -> list[str]:
-    return [ln for r in rows for ln in _answer(r).splitlines() if ln.startswith("- ")]
-
-
-def foods_in(rows: list[dict]) -> set[str]:
-    """The foods (ITEMS labels after a portion, e.g. "150 g boiled lentils") that the answers suggest."""
-    return {m.group(1) for r in rows for m in FOOD_IN_ANSWER.finditer(_answer(r))}
-
-
-def overlap_stats(splits: dict[str, list[dict]], top: int = 8) -> dict[str, tuple[int, int]]:
-    """Counts (k, n) that show how much held-out answers repeat train answers.
-
-    - ``top_first_lines``: answers whose first line is one of the ``top`` most common first lines;
-    - ``top_first_words``: the same for the first three words;
-    - ``<split>_bullets_in_train``: bullet lines of a held-out split found verbatim among train's;
-    - ``<split>_foods_in_train``: distinct foods a held-out split suggests that train answers suggest too;
-    - ``families_in_several_splits``: families (a prompt and its paraphrases) found in more than one split.
-    """
-    rows = [r for split in splits.values() for r in split]
-    firsts = Counter(_answer(r).splitlines()[0] for r in rows)
-    words = Counter(" ".join(_answer(r).split()[:3]) for r in rows)
-    stats = {"top_first_lines": (sum(n for _, n in firsts.most_common(top)), len(rows)),
-             "top_first_words": (sum(n for _, n in words.most_common(top)), len(rows))}
-    train_bullets, train_foods = set(_bullets(splits["train"])), foods_in(splits["train"])
-    for split in (s for s in splits if s != "train"):
-        held = _bullets(splits[split])
-        stats[f"{split}_bullets_in_train"] = (sum(b in train_bullets for b in held), len(held))
-        foods = foods_in(splits[split])
-        stats[f"{split}_foods_in_train"] = (len(foods & train_foods), len(foods))
-    where: dict[str, set[str]] = {}
-    for split, split_rows in splits.items():
-        for r in split_rows:
-            where.setdefault(r.get("family", "?"), set()).add(split)
-    stats["families_in_several_splits"] = (sum(len(s) > 1 for s in where.values()), len(where))
-    return stats
+def foods_in_answer(answer: str) -> set[str]:
+    """The foods (ITEMS labels after a portion, e.g. "150 g boiled lentils") that an answer suggests."""
+    return {m.group(1) for m in FOOD_IN_ANSWER.finditer(answer)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -316,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     import json
     from pathlib import Path
 
+    from course_lib.answer_overlap import overlap_stats
     from course_lib.curation import leakage_report
     from course_lib.stats import proportion
 
