@@ -77,6 +77,29 @@ def test_is_committed_executed_without_errors(notebook):
     assert not errors, f"{path.name}: committed with an error output"
 
 
+def test_widgets_in_the_outputs_have_their_state_saved(notebook):
+    # Without the saved state a static view (GitHub, nbviewer, the website) shows
+    # "Loading widget..." instead of the progress bar or questionnaire.
+    path, nb = notebook
+    shown = {o.data["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for c in nb.cells if c.cell_type == "code" for o in c.outputs
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})}
+    saved = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    assert shown <= set(saved), f"{path.name}: {len(shown - set(saved))} widget(s) without saved state; run make budget"
+
+
+def test_exercise_checks_do_not_compute_the_answer_in_view(notebook):
+    # A check cell calls a check; the answer lives in course_lib.exercises, not in the visible cell.
+    path, nb = notebook
+    cells = nb.cells
+    for i, cell in enumerate(cells):
+        if "solution" in cell.metadata.get("tags", []) or cell.cell_type != "code":
+            continue
+        if re.search(r"\bcheck_\w+\(|exercises\.\w+\(", cell.source):
+            body = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+            assert len(body) <= 3, f"{path.name} cell {i}: a check cell should only call the check"
+
+
 def test_budget_line_was_measured(notebook):
     path, nb = notebook
     match = re.search(r"<!-- budget -->(.*?)<!-- /budget -->", nb.cells[0].source, re.S)
