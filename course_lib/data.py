@@ -122,6 +122,14 @@ def load_probe() -> list[dict]:
     return validate_file(datasets_dir() / "questions" / "probe.jsonl", "question")
 
 
+def load_graded_answers() -> list[dict]:
+    """Answers of the course model, each labelled by hand (lesson 07 measures the grader on them).
+
+    Example: ``{r["variant"] for r in load_graded_answers()}``.
+    """
+    return validate_file(datasets_dir() / "graded_answers" / "answers.jsonl", "graded_answer")
+
+
 def to_chat(dialogue: Mapping[str, Any], system: str | None = None) -> list[dict]:
     """The messages of one dialogue as a fresh chat, optionally led by a ``system`` prompt.
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jsonschema
 
-SCHEMA_NAMES = ("profile", "dialogue", "curation_log", "nutrition", "menu", "guide", "question")
+SCHEMA_NAMES = ("profile", "dialogue", "curation_log", "nutrition", "menu", "guide", "question", "graded_answer")
 
 
 class DatasetError(ValueError):

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Build datasets/graded_answers/: real answers of the course model, labelled by hand.
+
+Lesson 07 measures the grader (``course_lib.grading``) against a human. This script
+produces the answers the human labels: a seeded sample of evaluation questions, each
+answered by the course model in three variants, with greedy decoding so a re-run gives
+the same text:
+
+- ``base_closed_book``: the bare question, no system prompt;
+- ``base_profile``: the profile system prompt of ``course_lib.prompts``;
+- ``base_oracle_context``: a RAG prompt (``course_lib.tokens.build_rag_prompt``) holding
+  the question's gold documents. Questions without gold documents (``preference``,
+  ``unanswerable``) get the RAG system prompt and no context.
+
+Hand labels live in ``labels.jsonl`` (one row per answer id, with the SHA-256 of the
+answer text they judge) and are merged into ``answers.jsonl``. If a re-run changes an
+answer under an existing label, the script stops: the label judged another text.
+
+Usage:
+  python scripts/make_graded_answers.py generate   run the model, merge labels, write answers.jsonl
+  python scripts/make_graded_answers.py merge      re-merge labels into the existing answers (no model)
+  python scripts/make_graded_answers.py agreement [--record]
+                                                   print grader agreement; --record writes agreement.json
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import random
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from course_lib import data, grading, metrics, models, prompts, tokens  # noqa: E402
+
+SEED = 20260707
+PER_TYPE = 8  # questions per type: 7 types x 8 x 3 variants = 168 answers
+TYPES = ("preference", "preference_and_fact", "static_fact", "weekly_fact", "update_fact", "unanswerable", "keyword")
+VARIANTS = ("base_closed_book", "base_profile", "base_oracle_context")
+MAX_NEW_TOKENS = 96
+BATCH_SIZE = 16
+OUT = data.datasets_dir() / "graded_answers"
+ANSWERS = OUT / "answers.jsonl"
+LABELS = OUT / "labels.jsonl"
+AGREEMENT = OUT / "agreement.json"
+# Label fields copied from labels.jsonl into each answer row.
+LABEL_FIELDS = ("recommends_avoided", "avoided_foods", "recommends_avoided_reason", "correct", "correct_reason",
+                "admits_unknown", "admits_unknown_reason")
+
+
+class LabelMismatch(RuntimeError):
+    """A hand label refers to an answer that no longer exists or whose text changed."""
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sample_questions(seed: int = SEED) -> list[dict]:
+    """PER_TYPE questions of each type in TYPES, drawn with a fixed seed, in file order."""
+    rng = random.Random(seed)
+    chosen: list[dict] = []
+    for qtype in TYPES:
+        pool = data.load_questions([qtype])
+        if len(pool) < PER_TYPE:
+            raise ValueError(f"only {len(pool)} '{qtype}' questions; lower PER_TYPE.")
+        chosen += rng.sample(pool, PER_TYPE)
+    return sorted(chosen, key=lambda q: q["id"])
+
+
+def prompt_for(question: dict, variant: str, profile_prompt: str, docs: dict[str, dict]) -> list[dict]:
+    if variant == "base_closed_book":
+        return [{"role": "user", "content": question["question"]}]
+    if variant == "base_profile":
+        return [{"role": "system", "content": profile_prompt}, {"role": "user", "content": question["question"]}]
+    gold = [docs[d] for d in question["gold_doc_ids"]]
+    return tokens.build_rag_prompt(question["question"], gold)
+
+
+def generate() -> list[dict]:
+    """Answer every sampled question in every variant; return unlabelled rows."""
+    questions = sample_questions()
+    profile_prompt = prompts.profile_system_prompt(data.load_profile())
+    docs = {d["id"]: d for d in data.load_knowledge(include_update=True)}
+    jobs = [(q, v, prompt_for(q, v, profile_prompt, docs)) for q in questions for v in VARIANTS]
+    model, tokenizer = models.load_llm()
+    window = tokens.context_window(model)
+    for _, _, messages in jobs:
+        tokens.ensure_fits(tokenizer, messages, window, max_new_tokens=MAX_NEW_TOKENS)
+    # Batches of similar length waste less compute on padding. The sort is stable and
+    # deterministic, so a re-run builds the same batches (padding can nudge float sums).
+    order = sorted(range(len(jobs)), key=lambda i: tokens.count_tokens(tokenizer, jobs[i][2]))
+    outputs = models.chat(model, tokenizer, [jobs[i][2] for i in order], max_new_tokens=MAX_NEW_TOKENS,
+                          batch_size=BATCH_SIZE, seed=SEED)
+    answers = {i: out.text for i, out in zip(order, outputs)}
+    model_info = {"name": models.LLM_NAME, "package": models.LLM_PACKAGE[1].split("==")[0],
+                  "package_version": version(models.LLM_PACKAGE[1].split("==")[0]),
+                  "weights": "GGUF Q4_1 de-quantised to float32", "decoding": "greedy",
+                  "max_new_tokens": MAX_NEW_TOKENS, "batch_size": BATCH_SIZE}
+    rows = []
+    for i, (q, variant, _) in enumerate(jobs):
+        rows.append({
+            "id": f"{q['id']}-{variant}", "variant": variant, "question_id": q["id"], "question": q["question"],
+            "question_type": q["type"], "gold_answer": q["answer"], "accepted": q["accepted"],
+            "gold_doc_ids": q["gold_doc_ids"], "avoid_terms": q["avoid_terms"], "answer": answers[i],
+            "model": model_info,
+        })
+    return rows
+
+
+def merge_labels(rows: list[dict], labels_path: Path = LABELS) -> list[dict]:
+    """Copy hand labels onto the rows; fail loudly if a label's answer text changed or vanished."""
+    labels = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines()] if labels_path.exists() else []
+    by_id = {r["id"]: r for r in rows}
+    problems = []
+    for label in labels:
+        row = by_id.get(label["id"])
+        if row is None:
+            problems.append(f"{label['id']}: labelled, but no such answer any more")
+        elif sha(row["answer"]) != label["answer_sha256"]:
+            problems.append(f"{label['id']}: the answer text changed since it was labelled")
+    if problems:
+        raise LabelMismatch("Hand labels no longer match the answers; relabel these rows in "
+                            f"{labels_path} (or restore the old answers):\n  " + "\n  ".join(problems))
+    label_by_id = {lab["id"]: lab for lab in labels}
+    merged = []
+    for row in rows:
+        row = {k: v for k, v in row.items() if k not in LABEL_FIELDS}
+        label = label_by_id.get(row["id"])
+        if label:
+            row.update({k: label[k] for k in LABEL_FIELDS if k in label})
+        merged.append(row)
+    unlabelled = sum(1 for r in merged if r["id"] not in label_by_id)
+    if unlabelled:
+        print(f"warning: {unlabelled} of {len(merged)} answers have no hand label yet ({labels_path.name}).")
+    return merged
+
+
+def profile_avoid_lists(rows: list[dict]) -> list[dict]:
+    """Give every row that is graded for violations the whole profile's avoid list (aliases included).
+
+    The hand labels judge an answer against the profile, so the grader must too: the lists copied
+    from an older questions file missed aliases and carried "whey", which a lacto-vegetarian eats.
+    """
+    terms = grading.profile_avoid_terms(data.load_profile())
+    return [dict(r, avoid_terms=terms) if r["avoid_terms"] else r for r in rows]
+
+
+def write_rows(rows: list[dict], path: Path = ANSWERS) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(f"wrote {len(rows)} answers to {path.relative_to(ROOT)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["generate", "merge", "agreement"])
+    parser.add_argument("--record", action="store_true", help="with agreement: write agreement.json")
+    args = parser.parse_args(argv)
+    if args.command == "generate":
+        write_rows(merge_labels(profile_avoid_lists(generate())))
+    elif args.command == "merge":
+        rows = [json.loads(line) for line in ANSWERS.read_text(encoding="utf-8").splitlines()]
+        write_rows(merge_labels(profile_avoid_lists(rows)))
+    else:
+        table = metrics.grader_agreement(data.load_graded_answers())
+        print(metrics.format_agreement(table))
+        if args.record:
+            record = {"date": dt.date.today().isoformat(),
+                      "command": "python scripts/make_graded_answers.py agreement --record",
+                      "rules": {rule: {k: table[rule][k] for k in ("n", "tp", "fp", "fn", "tn", "precision", "recall",
+                                                                   "f1", "accuracy")} for rule in table}}
+            AGREEMENT.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+            print(f"recorded in {AGREEMENT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""Specification of course_lib.metrics: the grader's agreement with a human labeller.
+
+Expected numbers are worked out by hand in the comments, not computed by the library.
+"""
+import pytest
+
+from course_lib.metrics import agreement, disagreements, format_agreement, grader_agreement, grader_verdicts
+
+T, F = True, False
+
+
+def test_agreement_counts_and_scores_match_a_hand_worked_confusion_matrix():
+    # human:  T T T F F F F
+    # grader: T T F T F F F  -> TP=2, FN=1, FP=1, TN=3
+    # precision 2/3, recall 2/3, F1 = 2*(2/3)*(2/3)/(4/3) = 2/3, accuracy 5/7
+    result = agreement([T, T, T, F, F, F, F], [T, T, F, T, F, F, F])
+    assert (result["tp"], result["fp"], result["fn"], result["tn"], result["n"]) == (2, 1, 1, 3, 7)
+    assert result["precision"] == pytest.approx(2 / 3)
+    assert result["recall"] == pytest.approx(2 / 3)
+    assert result["f1"] == pytest.approx(2 / 3)
+    assert result["accuracy"] == pytest.approx(5 / 7)
+
+
+def test_precision_and_recall_differ_when_the_grader_over_fires():
+    # human: T F F F, grader: T T T F -> TP=1, FP=2, FN=0, TN=1
+    # precision 1/3, recall 1/1, F1 = 2*(1/3)*1/(4/3) = 0.5, accuracy 2/4
+    result = agreement([T, F, F, F], [T, T, T, F])
+    assert result["precision"] == pytest.approx(1 / 3)
+    assert result["recall"] == pytest.approx(1.0)
+    assert result["f1"] == pytest.approx(0.5)
+    assert result["accuracy"] == pytest.approx(0.5)
+
+
+def test_a_grader_that_never_fires_scores_zero_precision_recall_and_f1_not_an_error():
+    # human: T T F, grader: F F F -> TP=0, FN=2, TN=1: precision 0/0 is reported as 0
+    result = agreement([T, T, F], [F, F, F])
+    assert (result["tp"], result["fn"], result["tn"]) == (0, 2, 1)
+    assert result["precision"] == 0.0 and result["recall"] == 0.0 and result["f1"] == 0.0
+    assert result["accuracy"] == pytest.approx(1 / 3)
+
+
+def test_agreement_refuses_lists_of_different_length_or_no_labels():
+    with pytest.raises(ValueError, match="one of each"):
+        agreement([T, F], [T])
+    with pytest.raises(ValueError, match="at least one"):
+        agreement([], [])
+
+
+def _row(rid, answer, *, avoid=(), accepted=("x",), recommends=None, correct=None, unknown=False):
+    return {"id": rid, "answer": answer, "avoid_terms": list(avoid), "accepted": list(accepted),
+            "recommends_avoided": recommends, "recommends_avoided_reason": "r" if recommends is not None else None,
+            "correct": correct, "correct_reason": "r" if correct is not None else None,
+            "admits_unknown": unknown, "admits_unknown_reason": "human reason"}
+
+
+# Sentences so plain that any version of the grader must read them one way.
+ROWS = [
+    _row("a", "Have the grilled chicken with rice.", avoid=["chicken"], recommends=T),
+    _row("b", "Try oat porridge with berries.", avoid=["chicken"], recommends=F),
+    # The human flags this one although the grader cannot: a false negative by construction.
+    _row("c", "Try oat porridge with berries.", avoid=["chicken"], recommends=T),
+    _row("d", "Boiled lentils have 9.02 g of protein per 100 g.", accepted=["9.02 g"], correct=T),
+    _row("e", "Boiled lentils have 25 g of protein per 100 g.", accepted=["9.02 g"], correct=F),
+    _row("f", "I don't know.", unknown=T),
+]
+
+
+def test_a_rule_is_scored_only_on_rows_that_carry_its_human_label():
+    verdicts = grader_verdicts(ROWS[0])
+    assert set(verdicts) == {"violations", "admits_unknown"}
+    assert set(grader_verdicts(ROWS[3])) == {"contains_answer", "admits_unknown"}
+
+
+def test_grader_agreement_scores_each_rule_on_its_own_rows():
+    table = grader_agreement(ROWS)
+    # violations on a, b, c: human T F T, grader T F F -> TP=1, FN=1, TN=1
+    assert (table["violations"]["n"], table["violations"]["tp"], table["violations"]["fn"],
+            table["violations"]["tn"], table["violations"]["fp"]) == (3, 1, 1, 1, 0)
+    assert table["violations"]["f1"] == pytest.approx(2 / 3)
+    # contains_answer on d, e: both agree
+    assert (table["contains_answer"]["tp"], table["contains_answer"]["tn"]) == (1, 1)
+    # admits_unknown on all six rows: only f admits, and the grader sees it
+    assert (table["admits_unknown"]["n"], table["admits_unknown"]["tp"], table["admits_unknown"]["tn"]) == (6, 1, 5)
+
+
+def test_disagreements_name_the_answer_the_rule_and_both_verdicts():
+    found = disagreements(ROWS)
+    assert [(d["id"], d["rule"], d["human"], d["grader"]) for d in found] == [("c", "violations", True, False)]
+
+
+def test_the_printed_table_shows_each_score_as_k_of_n_with_an_interval():
+    text = format_agreement(grader_agreement(ROWS))
+    line = next(l for l in text.splitlines() if l.startswith("violations"))
+    # precision 1/1, recall 1/2, accuracy 2/3
+    assert "1/1" in line and "1/2" in line and "2/3" in line and "[" in line
