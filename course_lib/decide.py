@@ -1,10 +1,12 @@
-"""Choose between RAG, fine-tuning and a hybrid, with reasons you can read.
+"""Choose between a prompt, RAG, fine-tuning and a hybrid, with reasons you can read.
 
 A project answers eight questions (:data:`QUESTIONS`). Each answer moves two
-scores, one for RAG and one for fine-tuning, by the amounts in :data:`RULES`;
+scores, one for RAG and one for fine-tuning, by the amounts in :data:`RULES`
+(or, for an answer whose effect depends on the task, in :data:`TASK_RULES`);
 :func:`recommend` adds them up and returns the choice together with one reason
 per answer that moved a score, so every recommendation can be traced back to
-the answers that drove it. The module also holds the lesson's comparison table
+the answers that drove it. An approach whose score is not positive is never
+recommended: when neither scores above zero, the verdict is "start with a prompt". The module also holds the lesson's comparison table
 (:data:`COMPARISON`), the claims later lessons measure (:data:`CLAIMS`), the
 questionnaire widget and the lesson's exercise checks.
 """
@@ -15,7 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, Mapping, NamedTuple
 
 
-Choice = Literal["RAG", "fine-tuning", "hybrid"]
+Choice = Literal["start with a prompt", "RAG", "fine-tuning", "hybrid"]
+PROMPT_FIRST: Choice = "start with a prompt"
 
 # field -> (question, {allowed value: label shown in the questionnaire})
 QUESTIONS: dict[str, tuple[str, dict[str, str]]] = {
@@ -26,7 +29,7 @@ QUESTIONS: dict[str, tuple[str, dict[str, str]]] = {
                   {"yes": "yes", "no": "no"}),
     "labelled_examples": ("How many labelled examples (question → ideal answer) exist?",
                           {"none": "none", "few": "a few dozen", "many": "hundreds or more"}),
-    "knowledge_changes": ("How often does the knowledge change?",
+    "knowledge_changes": ("How often do its facts or its wanted behaviour change?",
                           {"rarely": "rarely (yearly or less)", "sometimes": "monthly",
                            "often": "weekly or faster"}),
     "need_sources": ("Must answers show their sources?", {"yes": "yes", "no": "no"}),
@@ -49,7 +52,6 @@ RULES: dict[tuple[str, str], tuple[int, int, str]] = {
     ("labelled_examples", "none"): (0, -3, "there are no labelled examples to train on"),
     ("labelled_examples", "few"): (0, 1, "a few dozen examples can teach a small adapter a style"),
     ("labelled_examples", "many"): (0, 2, "hundreds of labelled examples can teach the model a task"),
-    ("knowledge_changes", "rarely"): (0, 1, "stable knowledge can be trained in once"),
     ("knowledge_changes", "sometimes"): (1, 0, "editing documents monthly is cheaper than retraining"),
     ("knowledge_changes", "often"): (2, -1, "a trained-in fact goes stale within days; "
                                            "RAG only needs the new document"),
@@ -59,8 +61,19 @@ RULES: dict[tuple[str, str], tuple[int, int, str]] = {
     ("training_resources", "ample"): (0, 1, "ample compute makes training and retraining affordable"),
     ("tone_control", "yes"): (0, 2, "a firm tone or format is learned most reliably from examples"),
 }
+# (field, value, task) -> points: answers whose effect depends on what the assistant must get
+# right. Stable *behaviour* can be trained in once; stable *facts* still belong in documents,
+# because retrieval injects knowledge more reliably than fine-tuning does (Ovadia et al. 2024,
+# "Fine-Tuning or Retrieval? Comparing Knowledge Injection in LLMs").
+TASK_RULES: dict[tuple[str, str, str], tuple[int, int, str]] = {
+    ("knowledge_changes", "rarely", "facts"): (1, 0, "even stable facts are injected more reliably by "
+                                                     "retrieval than by training (Ovadia et al. 2024)"),
+    ("knowledge_changes", "rarely", "behaviour"): (0, 1, "a stable behaviour can be trained in once"),
+    ("knowledge_changes", "rarely", "both"): (0, 1, "the stable behaviour can be trained in once; "
+                                                    "the facts still come from retrieval"),
+}
 HYBRID_MIN = 4  # both scores at least this high -> each approach earns its place
-WEAK_MAX = 1  # best score at most this -> neither approach fits well yet
+WEAK_MAX = 1  # best score positive but at most this -> a weak case: say so
 
 
 @dataclass(frozen=True)
@@ -141,14 +154,19 @@ def _points(rag: int, ft: int) -> str:
 def recommend(project: Project | Mapping[str, str]) -> Recommendation:
     """Recommend RAG, fine-tuning or a hybrid for a project, with reasons.
 
-    Each answer adds the points in :data:`RULES` to the RAG and fine-tuning
-    scores and, if it moved either, contributes a reason naming the answer.
-    Both scores at least ``HYBRID_MIN`` gives "hybrid"; otherwise the higher
-    score wins, and a tie goes to RAG, which needs no training and is undone by
-    removing documents.
+    Each answer adds the points in :data:`TASK_RULES` (if listed there for the
+    project's task) or :data:`RULES` to the RAG and fine-tuning scores and, if it
+    moved either, contributes a reason naming the answer. Both scores at least
+    ``HYBRID_MIN`` gives "hybrid"; otherwise the higher score wins if it is
+    positive, and a tie goes to RAG, which needs no training and is undone by
+    removing documents. When neither score is positive, no approach has earned
+    its cost yet: the verdict is "start with a prompt" (prompt engineering first).
 
     >>> recommend(DIET_BOT).choice
     'hybrid'
+    >>> recommend(DIET_BOT.replace(task="behaviour", documents="no", labelled_examples="none",
+    ...                            need_sources="no", tone_control="no")).choice
+    'start with a prompt'
     """
     if isinstance(project, Mapping):
         project = Project.from_answers(project)
@@ -158,12 +176,17 @@ def recommend(project: Project | Mapping[str, str]) -> Recommendation:
     reasons: list[str] = []
     for name in QUESTIONS:
         value = getattr(project, name)
-        d_rag, d_ft, why = RULES.get((name, value), (0, 0, ""))
+        d_rag, d_ft, why = TASK_RULES.get((name, value, project.task)) or RULES.get((name, value), (0, 0, ""))
         if d_rag or d_ft:
             rag, ft = rag + d_rag, ft + d_ft
             reasons.append(f"{name}={value!r}: {why} ({_points(d_rag, d_ft)}).")
-    if rag >= HYBRID_MIN and ft >= HYBRID_MIN:
-        choice: Choice = "hybrid"
+    if max(rag, ft) <= 0:
+        # Recommending an approach whose answers count against it would be advice against the evidence.
+        choice: Choice = PROMPT_FIRST
+        reasons.append("Neither approach fits yet (no score above zero): start with a prompt (state the "
+                       "rules and the wanted format in the system prompt), and collect documents or examples.")
+    elif rag >= HYBRID_MIN and ft >= HYBRID_MIN:
+        choice = "hybrid"
         reasons.append(f"Both scores reach {HYBRID_MIN}: use fine-tuning for behaviour and RAG for facts.")
     elif rag >= ft:
         choice = "RAG"
@@ -171,9 +194,9 @@ def recommend(project: Project | Mapping[str, str]) -> Recommendation:
             reasons.append("Tie: RAG first, since it needs no training and is undone by removing documents.")
     else:
         choice = "fine-tuning"
-    if max(rag, ft) <= WEAK_MAX:
-        reasons.append("Neither approach fits well yet: start with a good prompt, "
-                       "and collect documents or examples first.")
+    if 0 < max(rag, ft) <= WEAK_MAX:
+        reasons.append(f"A weak case ({choice} scores only {max(rag, ft)}): try a good prompt first, "
+                       "and collect documents or examples.")
     return Recommendation(choice, reasons, {"RAG": rag, "fine-tuning": ft})
 
 
@@ -188,8 +211,10 @@ def questionnaire(start: Project = DIET_BOT):
     Uses only widgets and ``observe`` calls that exist in ipywidgets 7 and 8
     (Colab ships 7). The verdict is an ``HTML`` widget, the last child of the box.
 
-    >>> box = questionnaire()                         # doctest: +SKIP
-    >>> box.children[0].value = "facts"               # doctest: +SKIP
+    >>> box = questionnaire()
+    >>> box.children[0].value = "facts"
+    >>> box.children[-1].value.split("<ul>")[0]
+    '<b>Recommendation: RAG</b> (RAG 7, fine-tuning 3)'
     """
     import ipywidgets as widgets
 
@@ -224,8 +249,9 @@ COMPARISON: list[Row] = [Row(*row) for row in (
     ("Flexibility", "swap or edit documents any time", "a new behaviour or fact needs a new training run"),
     ("Use cases", "changing facts, large document sets, answers with sources",
      "tone, format, a narrow skill, short prompts"),
-    ("Performance", "as good as retrieval: a missed document means a missed fact",
-     "strong on what it was trained on; can over-fit and forget"),
+    ("Performance", "as good as retrieval: a missed document means a missed fact; "
+     "injects new facts more reliably than training (Ovadia et al. 2024)",
+     "strong on the behaviour it was trained on; weaker at learning facts; can over-fit and forget"),
     ("Resource needs", "an embedder and an index; no training", "training compute and curated data"),
     ("Scalability", "grows with the index (millions of documents)", "each new fact means more training"),
     ("Maintenance", "keep the documents and the index current", "retrain and re-evaluate when things change"),

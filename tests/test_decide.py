@@ -23,7 +23,7 @@ CASES = [
      "fine-tuning", "latency"),
     ("stable handbook, no examples", "facts yes none rarely no relaxed limited no", "RAG",
      "labelled_examples"),
-    ("tie goes to RAG", "facts yes many rarely no relaxed limited no", "RAG", "documents"),
+    ("tie goes to RAG", "facts yes many rarely no strict limited no", "RAG", "documents"),
     ("legal search with citations", "facts yes few sometimes yes relaxed none no", "RAG", "need_sources"),
 ]
 

@@ -1,12 +1,13 @@
 """Exercise checks of lesson 03 (how RAG differs from fine-tuning).
 
-Each check prints ✅ or ❌ with what is wrong and a hint, and returns a bool.
+Each check returns a :class:`~course_lib.exercises.Feedback`: as the last value of a cell it
+displays ✅, or ❌ with what is wrong and a hint; it is truthy only when the answer is right.
 """
 from __future__ import annotations
 
 import functools
 from dataclasses import fields
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, get_args
 
 from course_lib.decide import DIET_BOT, Choice, Project, recommend
 from course_lib.exercises import Feedback, close_to, not_answered, report
@@ -14,7 +15,7 @@ from course_lib.finetune import trainable_parameters
 
 
 def _reported(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
-    # Checks print their verdict (the learner sees it) and return a bool (tests assert on it).
+    # Every check hands its Feedback to report(), the one place that decides how a verdict is shown.
     @functools.wraps(check)
     def run(*args: Any, **kwargs: Any) -> Feedback:
         return report(check(*args, **kwargs))
@@ -33,8 +34,11 @@ NEEDS: dict[str, str] = {
 
 @_reported
 def check_needs(answer: Any) -> Feedback:
-    """Exercise check (prints ✅/❌ with a hint, returns a bool): ``answer`` maps every need in
-    :data:`NEEDS` to "RAG" or "fine-tuning"."""
+    """Exercise 1: ``answer`` maps every need in :data:`NEEDS` to "RAG" or "fine-tuning".
+
+    >>> bool(check_needs(dict(NEEDS)))
+    True
+    """
     hint = "Stable behaviour -> fine-tuning; facts that change or need a source -> RAG."
     missing = not_answered(answer, hint)
     if missing is not None:
@@ -52,8 +56,11 @@ def check_needs(answer: Any) -> Feedback:
 
 @_reported
 def check_flip(answer: Any, start: Project = DIET_BOT, target: Choice = "RAG") -> Feedback:
-    """Exercise check (prints, returns a bool): ``answer`` differs from ``start`` in exactly
-    one answer and is recommended ``target``."""
+    """Exercise 2: ``answer`` differs from ``start`` in exactly one answer and is recommended ``target``.
+
+    >>> bool(check_flip(DIET_BOT.replace(latency="strict")))
+    False
+    """
     hint = "Look at which answers gave fine-tuning its points in recommend(DIET_BOT).reasons."
     missing = not_answered(answer, hint)
     if missing is not None:
@@ -71,9 +78,41 @@ def check_flip(answer: Any, start: Project = DIET_BOT, target: Choice = "RAG") -
     return Feedback(True, f"changing {changed[0]} alone turns the diet-bot into a {target} project.")
 
 
+# Exercise 3 (predict, then run): a project whose facts rarely change and that has many examples.
+# Old intuition says "stable knowledge: train it in"; the guide (and the literature) says otherwise.
+HANDBOOK = Project(task="facts", documents="yes", labelled_examples="many", knowledge_changes="rarely",
+                   need_sources="no", latency="relaxed", training_resources="ample", tone_control="no")
+CHOICES: tuple[str, ...] = get_args(Choice)
+
+
+@_reported
+def check_prediction(answer: Any, project: Project = HANDBOOK) -> Feedback:
+    """Exercise 3: was the learner's predicted verdict for ``project`` the guide's verdict?
+
+    The prediction is written before the guide runs; this compares it with
+    ``recommend(project).choice`` and, if it differs, points at the reasons.
+
+    >>> check_prediction("a hybrid")
+    ❌ Not yet: 'a hybrid' is not a verdict the guide gives.
+    💡 Hint: Write one of 'start with a prompt', 'RAG', 'fine-tuning', 'hybrid'.
+    """
+    hint = "Write one of " + ", ".join(map(repr, CHOICES)) + "."
+    missing = not_answered(answer, hint)
+    if missing is not None:
+        return missing
+    if answer not in CHOICES:
+        return Feedback(False, f"{answer!r} is not a verdict the guide gives.", hint)
+    got = recommend(project)
+    if answer != got.choice:
+        return Feedback(False, f"you predicted {answer!r}; the guide says {got.choice!r} "
+                               f"(RAG {got.scores['RAG']}, fine-tuning {got.scores['fine-tuning']}).",
+                        "Read the printed reasons: which answers moved which score, and by how much?")
+    return Feedback(True, f"you predicted {got.choice!r}, and so does the guide.")
+
+
 def check_trainable_share(answer: Any, model: Any, r: int | None = None) -> Feedback:
-    """Exercise check (prints ✅/❌ with a hint, returns a bool): ``answer`` is the share (0-1)
-    of ``model``'s parameters that train, or would train with its adapter at rank ``r``.
+    """Exercise 4: ``answer`` is the share (0-1) of ``model``'s parameters that train, or would
+    train with its adapter at rank ``r``.
 
     An adapter's size grows in proportion to its rank, so the share at another rank
     follows from the current one without building a new model.
