@@ -1,0 +1,54 @@
+"""Specification of course_lib.memory: the memory arithmetic of a training step, and the measured peak."""
+import pytest
+import torch
+
+from course_lib.memory import PeakMemory, memory_budget, optimizer_state_values
+
+
+def test_optimizer_state_is_two_values_per_weight_for_adamw_a_row_and_column_for_adafactor():
+    assert optimizer_state_values((576, 1536), "adamw") == 2 * 576 * 1536
+    assert optimizer_state_values((576, 1536), "adafactor") == 576 + 1536
+    assert optimizer_state_values((576,), "adafactor") == 576
+    assert optimizer_state_values((576, 1536), "sgd") == 0
+    with pytest.raises(ValueError, match="one of"):
+        optimizer_state_values((3,), "adam")
+
+
+def test_memory_budget_gives_gradients_and_state_to_trainable_weights_only():
+    layer = torch.nn.Linear(3, 2)                       # 6 weights + 2 biases = 8 values of 4 bytes
+    assert memory_budget(layer, "adamw") == {"weights": 32, "gradients": 32, "optimizer_state": 64}
+    layer.bias.requires_grad = False
+    assert memory_budget(layer, "adamw") == {"weights": 32, "gradients": 24, "optimizer_state": 48}
+    assert memory_budget(layer, "adafactor")["optimizer_state"] == (2 + 3) * 4
+    with pytest.raises(ValueError, match="bytes_per_value"):
+        memory_budget(layer, "adamw", 0)
+
+
+def test_peak_memory_sees_an_allocation_that_outlasts_a_few_samples():
+    import time
+
+    with PeakMemory(interval=0.005) as memory:
+        block = bytearray(200 * 2**20)     # 200 MB, touched (zero-filled) so it is resident
+        block[::4096] = b"x" * len(block[::4096])
+        time.sleep(0.2)                     # the sampler needs the GIL and a few intervals to look
+        del block
+    assert memory.peak_mb - memory.start_mb > 150
+
+
+def test_release_hands_freed_small_blocks_back_to_the_system():
+    import sys
+
+    from course_lib.memory import release
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("malloc_trim is glibc's")
+    # 100,000 blocks of 2 KB (200 MB) with every tenth kept: the freed ones sit between live ones,
+    # where freeing alone does not return them (only the top of the heap is trimmed on free).
+    blocks = [bytearray(2048) for _ in range(100_000)]
+    kept = blocks[9::10]
+    del blocks
+    import psutil
+    before = psutil.Process().memory_info().rss / 2**20
+    after = release()
+    assert before - after > 100, (before, after)
+    del kept
