@@ -147,7 +147,9 @@ class Comparison:
             return f"{head}: not distinguishable from noise ({_p(self.p_value)})"
         direction = "higher" if self.difference > 0 else "lower"
         points = round(abs(self.difference) * 100)
-        return f"{head}: {points} percentage points {direction}, more than chance explains ({_p(self.p_value)})"
+        # Name both rates in the sentence, so it reads the same whichever order they were passed in.
+        return (f"{self.a.k}/{self.a.n} is {points} percentage points {direction} than {self.b.k}/{self.b.n}, "
+                f"more than chance explains ({_p(self.p_value)})")
 
     def __str__(self) -> str:
         return self.sentence
@@ -167,7 +169,7 @@ def compare(a: Proportion, b: Proportion, alpha: float = ALPHA) -> Comparison:
     >>> print(compare(proportion(1, 8), proportion(0, 8)))
     1/8 vs 0/8: not distinguishable from noise (p = 1.00)
     >>> print(compare(proportion(30, 40), proportion(10, 40)))
-    30/40 vs 10/40: 50 percentage points higher, more than chance explains (p < 0.001)
+    30/40 is 50 percentage points higher than 10/40, more than chance explains (p < 0.001)
     """
     from scipy.stats import fisher_exact
 

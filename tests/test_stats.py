@@ -142,8 +142,8 @@ def test_fishers_tea_tasting_table_gives_the_textbook_p_value():
 def test_a_large_difference_on_enough_answers_is_distinguishable():
     result = compare(proportion(30, 40), proportion(10, 40))
     assert result.distinguishable and result.p_value < 0.001
-    assert result.sentence.startswith("30/40 vs 10/40: 50 percentage points higher")
-    assert compare(proportion(10, 40), proportion(30, 40)).sentence.startswith("10/40 vs 30/40: 50 percentage points lower")
+    assert result.sentence.startswith("30/40 is 50 percentage points higher than 10/40")
+    assert compare(proportion(10, 40), proportion(30, 40)).sentence.startswith("10/40 is 50 percentage points lower than 30/40")
 
 
 def test_compare_needs_proportions():
