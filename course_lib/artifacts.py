@@ -105,3 +105,27 @@ def restore_weights(model: Any, path: str | Path) -> int:
             for count, (name, param) in enumerate(model.named_parameters(), 1):
                 param.copy_(weights.get_tensor(name))
     return count
+
+
+def load_or_compute(name: str, settings: Mapping[str, Any], compute: Callable[[], Any]) -> tuple[Any, bool]:
+    """Read the JSON result stored as artifact ``name``, or compute, store and return it.
+
+    For slow results that are not weights (a model's answers to the test prompts): the
+    result is reused only when the stored ``settings`` equal ``settings``. Returns
+    ``(result, computed_now)``.
+
+    >>> texts, computed_now = load_or_compute("answers-base", {"prompts": prompts}, generate)  # doctest: +SKIP
+    """
+    folder = _folder(name)
+    settings = json.loads(json.dumps(dict(settings)))
+    path = folder / "result.json"
+    if path.is_file():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("format") == FORMAT and stored.get("settings") == settings:
+            return stored["result"], False
+    result = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".partial")
+    tmp.write_text(json.dumps({"format": FORMAT, "settings": settings, "result": result}), encoding="utf-8")
+    tmp.replace(path)  # atomic: an interrupted write never looks like a stored result
+    return json.loads(json.dumps(result)), True

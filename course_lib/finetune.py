@@ -1,7 +1,8 @@
 """Fine-tuning, first and minimal: add a LoRA adapter and train it for a few steps.
 
-Lesson 03 uses this for a one-minute demonstration; lessons 05 and 06 extend it
-(full fine-tuning, schedules, evaluation, merging). Training examples are chats
+Lesson 03 uses this for a one-minute demonstration; lesson 06 adds what LoRA changes
+in practice: the adapter's size on disk (:func:`adapter_bytes`) and the speed of answers
+with the adapter unmerged or merged (:func:`generation_speed`). Training examples are chats
 turned into ``input_ids`` / ``labels`` by :func:`course_lib.tokens.build_training_example`,
 so the loss is computed on the assistant's answers only.
 """
@@ -55,6 +56,34 @@ def add_lora(
                         target_modules=list(target_modules), task_type="CAUSAL_LM")
     with warnings.catch_warnings():
         # peft calls a transformers method that transformers 5 marks deprecated; not ours to fix.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(model, config)
+
+
+def add_prompt_tuning(model: Any, virtual_tokens: int, init_text: str) -> Any:
+    """Wrap ``model`` for prompt tuning (peft): ``virtual_tokens`` trainable embeddings put before every input.
+
+    The model's own weights stay frozen; only the virtual tokens' embeddings train. They
+    start as the embeddings of ``init_text``'s tokens (repeated or cut to fit), so the
+    untrained model behaves like one prompted with that text. Each virtual token takes a
+    position of the context window and is processed with every prompt.
+
+    >>> tuned = add_prompt_tuning(copy.deepcopy(model), 32, "Answer in bullets.")   # doctest: +SKIP
+    >>> trainable_parameters(tuned)[0]                                               # doctest: +SKIP
+    18432
+    """
+    from peft import PromptTuningConfig, PromptTuningInit, get_peft_model
+
+    from course_lib.models import llm_path
+
+    if not isinstance(virtual_tokens, int) or virtual_tokens < 1:
+        raise ValueError(f"virtual_tokens must be a positive whole number, got {virtual_tokens!r}; 8-100 is usual.")
+    if not init_text or not init_text.strip():
+        raise ValueError("init_text must be a non-empty text: its token embeddings start the virtual tokens.")
+    config = PromptTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=virtual_tokens,
+                                prompt_tuning_init=PromptTuningInit.TEXT, prompt_tuning_init_text=init_text,
+                                tokenizer_name_or_path=llm_path())
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         return get_peft_model(model, config)
 
@@ -152,3 +181,55 @@ def train_steps(
     finally:
         model.eval()
     return losses
+
+
+def adapter_bytes(model: Any) -> int:
+    """Bytes on disk of the adapter of a peft ``model``, as ``save_pretrained`` writes it.
+
+    Only the adapter's weights and its small config are written, not the base model: the
+    point of LoRA when one base model serves several people or tasks.
+
+    >>> adapter_bytes(add_lora(copy.deepcopy(model), r=16)) / 1e6     # doctest: +SKIP
+    7.4
+    """
+    import os
+    import tempfile
+
+    if not hasattr(model, "peft_config"):
+        raise ValueError("adapter_bytes() needs a peft model (from add_lora or PeftModel.from_pretrained).")
+    with tempfile.TemporaryDirectory() as folder:
+        model.save_pretrained(folder)
+        return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(folder) for f in files)
+
+
+def generation_speed(model: Any, tokenizer: Any, prompts: Sequence[Any], *, batch_size: int = 1,
+                     max_new_tokens: int = 48, repeats: int = 3) -> dict[str, float]:
+    """Time greedy answers to ``prompts``: seconds per answer and new tokens per second.
+
+    The best of ``repeats`` runs is kept, because other work on a shared CPU can only
+    slow a run down, never speed it up. Answers may differ in length, so compare models
+    by tokens per second.
+
+    >>> generation_speed(model, tokenizer, ["Suggest a snack."], max_new_tokens=8)["answers"]  # doctest: +SKIP
+    1
+    """
+    import time
+
+    from course_lib.models import chat
+
+    if not prompts:
+        raise ValueError("generation_speed() needs at least one prompt.")
+    if repeats < 1 or batch_size < 1:
+        raise ValueError("repeats and batch_size must be at least 1.")
+    best: dict[str, float] | None = None
+    for _ in range(repeats):
+        began = time.perf_counter()
+        out = chat(model, tokenizer, list(prompts), max_new_tokens=max_new_tokens, batch_size=batch_size,
+                   progress=False)
+        seconds = time.perf_counter() - began
+        tokens = sum(g.new_tokens for g in out)
+        run = {"answers": len(out), "tokens": tokens, "seconds": seconds,
+               "seconds_per_answer": seconds / len(out), "tokens_per_second": tokens / seconds}
+        if best is None or run["tokens_per_second"] > best["tokens_per_second"]:
+            best = run
+    return best

@@ -117,3 +117,23 @@ def test_restore_weights_refuses_a_file_of_another_model(tokenizer, tmp_path):
     save_file({"other.weight": torch.zeros(2)}, str(tmp_path / "other.safetensors"))
     with pytest.raises(ValueError, match="another model"):
         artifacts.restore_weights(fresh(tokenizer), tmp_path / "other.safetensors")
+
+
+def test_a_computed_result_is_stored_and_then_read_back_without_computing(folder):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return ["an answer", "another"]
+
+    first, computed_now = artifacts.load_or_compute("answers-x", {"prompts": ["a", "b"]}, compute)
+    again, computed_again = artifacts.load_or_compute("answers-x", {"prompts": ["a", "b"]}, compute)
+    assert first == again == ["an answer", "another"]
+    assert (computed_now, computed_again) == (True, False) and calls == [1]
+
+
+def test_a_result_stored_with_other_settings_is_computed_again(folder):
+    calls = []
+    artifacts.load_or_compute("answers-x", {"prompts": ["a"]}, lambda: calls.append(1) or ["old"])
+    result, computed_now = artifacts.load_or_compute("answers-x", {"prompts": ["b"]}, lambda: calls.append(1) or ["new"])
+    assert result == ["new"] and computed_now and calls == [1, 1]

@@ -1,0 +1,133 @@
+"""Lesson 06's sweeps: preference adherence against LoRA rank and against the number of training dialogues.
+
+Each point trains a LoRA adapter (a :mod:`course_lib.recipes` recipe with one field
+changed) and scores its answers to the test prompts. Seven runs of one to ten minutes each do
+not fit a notebook's five minutes, so this command runs them and writes a results file that
+the notebook reads and plots, with the date and the command that produced it::
+
+    python -m course_lib.sweeps --seeds 0 1 2          # about 30 minutes per seed on 2 CPU cores
+
+Points already in the file are kept; a point run again replaces its old value.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+BASE = "lesson06-lora16"
+SWEEPS: dict[str, tuple[str, tuple[int, ...]]] = {
+    # sweep -> (the recipe field it changes, its values); alpha follows rank (alpha = 2r, as in the base recipe)
+    "rank": ("rank", (1, 4, 16)),
+    "data": ("train_examples", (25, 50, 64, 100, 333)),  # 64 is the rank-16 point itself
+}
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "lesson06_sweeps.json"
+METRICS = ("no violation", "wanted format")
+
+
+def point_recipe(sweep: str, value: int, seed: int, **overrides: Any):
+    """The recipe of one sweep point: the lesson-06 LoRA recipe with the swept field (and seed) changed."""
+    from course_lib.recipes import recipe
+
+    if sweep not in SWEEPS:
+        raise ValueError(f"sweep must be one of {sorted(SWEEPS)}, got {sweep!r}.")
+    field = SWEEPS[sweep][0]
+    changes = {field: value, "seed": seed, **overrides}
+    if field == "rank":
+        changes["alpha"] = 2 * value
+    return recipe(BASE, **changes)
+
+
+def run_point(sweep: str, value: int, seed: int, make_model: Callable[[], tuple[Any, Any]],
+              prompts: Sequence[Any], profile: Mapping[str, Any], *, max_new_tokens: int = 96,
+              progress: bool = False, **overrides: Any) -> dict:
+    """Train (or load) one sweep point's adapter and score its answers; return a JSON-able row."""
+    from course_lib import recipes, training
+
+    model, tokenizer = make_model()
+    rec = point_recipe(sweep, value, seed, **overrides)
+    built = recipes.build(BASE, model, tokenizer, rec, progress=progress)
+    train, validation = recipes.subsets(tokenizer, rec)
+    texts, _ = recipes.answers(built.artifact, built.model, tokenizer, prompts, max_new_tokens=max_new_tokens,
+                               stored=recipes.settings(rec, train, validation))
+    rates = training.adherence_and_format(texts, profile)
+    return {"sweep": sweep, "value": value, "seed": seed, "trainable": built.run.trainable,
+            "train_examples": rec.train_examples, "seconds": round(built.run.seconds, 1),
+            "peak_mb": round(built.run.peak_mb), **{m: [rates[m].k, rates[m].n] for m in METRICS}}
+
+
+def summarise(rows: Sequence[Mapping[str, Any]], sweep: str, metric: str) -> list[dict]:
+    """Per swept value: seeds, mean and standard deviation of the rate over seeds, and the pooled k/n.
+
+    >>> rows = [{"sweep": "rank", "value": 4, "seed": s, "no violation": [k, 10]} for s, k in ((0, 6), (1, 8))]
+    >>> [(r["value"], r["mean"], round(r["sd"], 3), str(r["pooled"])) for r in summarise(rows, "rank", "no violation")]
+    [(4, 0.7, 0.141, '14/20 = 70% (95% CI 48–85%)')]
+    """
+    from course_lib.stats import proportion
+
+    out = []
+    for value in sorted({r["value"] for r in rows if r["sweep"] == sweep}):
+        here = [r for r in rows if r["sweep"] == sweep and r["value"] == value]
+        rates = [r[metric][0] / r[metric][1] for r in here]
+        out.append({"value": value, "seeds": len(here), "mean": statistics.fmean(rates),
+                    "sd": statistics.stdev(rates) if len(rates) > 1 else 0.0,
+                    "trainable": here[0].get("trainable"),
+                    "pooled": proportion(sum(r[metric][0] for r in here), sum(r[metric][1] for r in here))})
+    return out
+
+
+def load_results(path: str | Path = RESULTS) -> dict:
+    """The stored sweep results (``runs``: date and command of each run; ``rows``: one per point and seed), or a clear error saying how to make them."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no sweep results at {path}: run `python -m course_lib.sweeps` (about 30 minutes "
+                                "per seed on 2 cores) to make them.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save_results(rows: Sequence[Mapping[str, Any]], command: str, path: str | Path = RESULTS, **about: Any) -> dict:
+    """Merge ``rows`` into the results file (a re-run point replaces its old row) and write it."""
+    path = Path(path)
+    stored = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"rows": [], "runs": []}
+    old = stored["rows"]
+    key = lambda r: (r["sweep"], r["value"], r["seed"])  # noqa: E731
+    merged = {key(r): dict(r) for r in old}
+    merged.update({key(r): dict(r) for r in rows})
+    runs = stored.get("runs", []) + [{"date": dt.date.today().isoformat(), "command": command, **about}]
+    result = {"runs": runs,
+              "rows": sorted(merged.values(), key=lambda r: (r["sweep"], r["value"], r["seed"]))}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from course_lib import data, recipes, training
+    from course_lib.models import load_llm
+
+    parser = argparse.ArgumentParser(prog="python -m course_lib.sweeps", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--sweeps", nargs="+", default=list(SWEEPS), choices=list(SWEEPS))
+    parser.add_argument("--test-prompts", type=int, default=64)
+    parser.add_argument("--out", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    prompts = recipes.held_out_prompts(args.test_prompts)
+    profile = data.load_profile()
+    rows = []
+    for seed in args.seeds:
+        for sweep in args.sweeps:
+            for value in SWEEPS[sweep][1]:
+                rows.append(run_point(sweep, value, seed, lambda: load_llm(verbose=False), prompts, profile))
+                print(json.dumps(rows[-1]), flush=True)
+    command = "python -m course_lib.sweeps " + " ".join(argv if argv is not None else sys.argv[1:])
+    save_results(rows, command.strip(), args.out, test_prompts=args.test_prompts)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
