@@ -28,6 +28,7 @@ from course_lib.schemas import DatasetError, validate_file
 
 __all__ = ["DATASETS_DIR", "DatasetError", "SPLITS", "KINDS", "QUESTION_TYPES", "datasets_dir", "load_profile",
            "load_dialogues", "load_curation_log", "load_knowledge", "load_update", "load_questions", "load_probe",
+           "load_general_questions", "load_graded_answers",
            "validate_file", "summary", "to_chat", "training_set"]
 
 DATASETS_DIR: Path = Path(os.environ.get("COURSE_DATASETS_DIR") or Path(__file__).resolve().parents[1] / "datasets")
@@ -128,6 +129,20 @@ def load_graded_answers() -> list[dict]:
     Example: ``{r["variant"] for r in load_graded_answers()}``.
     """
     return validate_file(datasets_dir() / "graded_answers" / "answers.jsonl", "graded_answer")
+
+
+def load_general_questions() -> list[dict]:
+    """General-knowledge questions outside the diet domain, for the forgetting check of lesson 07.
+
+    Each row has ``id`` (``g-0001`` ...), ``question``, lower-case ``accepted`` answers for
+    :func:`course_lib.grading.contains_answer`, and ``topic`` (geography, arithmetic, science,
+    language, history).
+
+    >>> rows = load_general_questions()
+    >>> len(rows), rows[0]["question"], rows[0]["accepted"]
+    (40, 'What is the capital of France?', ['paris'])
+    """
+    return validate_file(datasets_dir() / "general_questions" / "questions.jsonl", "general_question")
 
 
 def to_chat(dialogue: Mapping[str, Any], system: str | None = None) -> list[dict]:

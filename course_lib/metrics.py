@@ -1,14 +1,17 @@
-"""How far to trust the grader: its agreement with a human on real answers.
+"""Evaluation metrics of lesson 07: how far to trust the grader, perplexity and BLEU.
 
-Lesson 07. Every rate in the course comes from ``course_lib.grading``, a set of
-string rules. To know what a rate is worth, compare the rules with a careful human
-on the hand-labelled answers in ``datasets/graded_answers/``. Each rule is a binary
-classifier, so it gets a confusion matrix: *precision* (when the rule fires, how
-often the human agrees), *recall* (of the answers the human flags, how many the rule
-catches), their harmonic mean *F1*, and *accuracy*.
+Every rate in the course comes from ``course_lib.grading``, a set of string rules. To
+know what a rate is worth, compare the rules with a careful human on the hand-labelled
+answers in ``datasets/graded_answers/``. Each rule is a binary classifier, so it gets a
+confusion matrix: *precision* (when the rule fires, how often the human agrees), *recall*
+(of the answers the human flags, how many the rule catches), their harmonic mean *F1*, and
+*accuracy*. Two model-level scores follow: :func:`perplexity` (how surprised a model is by
+held-out reference answers) and :func:`bleu` / :func:`sentence_bleu` (word overlap with a
+reference, via sacrebleu), which lesson 07 shows to mislead on this task.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Mapping, Sequence
 
 from scipy.stats import binomtest
@@ -107,6 +110,115 @@ def format_agreement(table: Mapping[str, Mapping[str, float | int]]) -> str:
         lines.append(f"{rule:<16}{t['n']:>4}{tp:>5}{fp:>5}{fn:>5}{tn:>5}  {_rate(tp, tp + fp):<28}"
                      f"{_rate(tp, tp + fn):<28}{_rate(tp + tn, t['n']):<28}{t['f1']:.2f}")
     return "\n".join(lines)
+
+
+def perplexity(model: Any, tokenizer: Any, examples: Sequence[Mapping[str, Sequence[int]]], *,
+               batch_size: int = 4) -> dict[str, float | int]:
+    """Perplexity of ``model`` on the answer tokens of label-masked examples, and its parts.
+
+    ``examples`` come from :func:`course_lib.data.training_set` (``input_ids``,
+    ``attention_mask``, ``labels`` with -100 outside the answers); they are padded with
+    :func:`course_lib.tokens.pad_batch`. Returns ``mean_nll``, the negative log-likelihood
+    per answer token, summed over *all* scored tokens and divided by their count;
+    ``perplexity`` = exp(``mean_nll``); ``tokens``, the count; and ``examples``. The mean
+    is token-weighted on purpose: ``model(...).loss`` is already a per-token mean *within*
+    a batch, so averaging batch losses would give a batch of two short answers the same
+    weight as a batch of two long ones, and the result would change with ``batch_size``
+    and the order of the examples. Runs in eval mode (no dropout) without gradients, and
+    puts the model back in the mode it found it in.
+
+    >>> from course_lib import data                  # model, tokenizer = models.load_llm()
+    >>> result = perplexity(model, tokenizer, data.training_set(tokenizer, "test")[:8])
+    >>> result["tokens"], round(result["mean_nll"], 2), round(result["perplexity"], 1)
+    (676, 2.51, 12.3)
+    """
+    import torch
+
+    from course_lib.tokens import IGNORE_INDEX, pad_batch
+
+    if isinstance(examples, Mapping) or isinstance(examples, str):
+        raise TypeError("perplexity() takes a list of examples from data.training_set(tokenizer, split).")
+    examples = list(examples)
+    if not examples:
+        raise ValueError("perplexity() got no examples; pass data.training_set(tokenizer, split).")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number of examples, at least 1 (got {batch_size!r}).")
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total_nll, count = 0.0, 0
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(examples), batch_size):
+                batch = {k: v.to(device) for k, v in pad_batch(examples[start:start + batch_size], pad_id).items()}
+                logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+                # Position t predicts token t+1, so logits drop the last step and labels the first.
+                labels = batch["labels"][:, 1:]
+                nll = torch.nn.functional.cross_entropy(
+                    logits[:, :-1].float().reshape(-1, logits.shape[-1]), labels.reshape(-1),
+                    ignore_index=IGNORE_INDEX, reduction="sum")
+                total_nll += float(nll)
+                count += int((labels != IGNORE_INDEX).sum())
+    finally:
+        model.train(was_training)
+    if count == 0:
+        raise ValueError("no example has an answer token to score (every label is -100); "
+                         "build the examples with data.training_set(), which labels the answers.")
+    mean_nll = total_nll / count
+    return {"perplexity": math.exp(mean_nll), "mean_nll": mean_nll, "tokens": count, "examples": len(examples)}
+
+
+def _texts(values: Any, what: str) -> list[str]:
+    if isinstance(values, str) or not isinstance(values, Sequence):
+        raise TypeError(f"{what} must be a list of strings (one per answer), got {type(values).__name__}.")
+    bad = [n for n, v in enumerate(values) if not isinstance(v, str)]
+    if bad:
+        raise TypeError(f"{what}[{bad[0]}] is {type(values[bad[0]]).__name__}, not a string; pass answer texts.")
+    return list(values)
+
+
+def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Corpus BLEU (0-100) of answers against one reference each, with sacrebleu's defaults.
+
+    Defaults: 13a tokenisation, 1- to 4-grams, "exp" smoothing (the k-th n-gram order
+    without a match counts as 1/2**k of a match, so one missing 4-gram does not zero the
+    score; no unigram match at all still gives 0, and so do answers of under 4 words in
+    all, having no 4-grams). Corpus BLEU pools the n-gram counts of
+    all pairs before taking precisions, so it is *not* the mean of :func:`sentence_bleu`.
+
+    >>> round(bleu(["the cat sat on the mat"], ["the cat sat on the mat"]), 2)
+    100.0
+    >>> round(bleu(["the cat sat on"], ["the cat sat on the mat"]), 2)   # brevity penalty exp(1 - 6/4)
+    60.65
+    """
+    import sacrebleu
+
+    hyps, refs = _texts(hypotheses, "hypotheses"), _texts(references, "references")
+    if len(hyps) != len(refs):
+        raise ValueError(f"got {len(hyps)} hypotheses but {len(refs)} references; pass one reference per answer.")
+    if not hyps:
+        raise ValueError("bleu() got no answers; pass at least one hypothesis and its reference.")
+    return float(sacrebleu.corpus_bleu(hyps, [refs]).score)
+
+
+def sentence_bleu(hypothesis: str, reference: str) -> float:
+    """BLEU (0-100) of one answer against one reference (sacrebleu's ``sentence_bleu``).
+
+    Like :func:`bleu` on one pair, except that n-gram orders longer than the answer are
+    left out ("effective order"), so a correct three-word answer can still score 100.
+
+    >>> round(sentence_bleu("Paris.", "Paris.")), round(bleu(["Paris."], ["Paris."]))
+    (100, 0)
+    """
+    import sacrebleu
+
+    for name, value in (("hypothesis", hypothesis), ("reference", reference)):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a string, got {type(value).__name__}; use bleu() for lists.")
+    if not reference.strip():
+        raise ValueError("reference is empty: BLEU needs a reference text to compare with.")
+    return float(sacrebleu.sentence_bleu(hypothesis, [reference]).score)
 
 
 def _main(argv: Sequence[str]) -> int:

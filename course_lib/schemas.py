@@ -23,7 +23,8 @@ from pathlib import Path
 
 import jsonschema
 
-SCHEMA_NAMES = ("profile", "dialogue", "curation_log", "nutrition", "menu", "guide", "question", "graded_answer")
+SCHEMA_NAMES = ("profile", "dialogue", "curation_log", "nutrition", "menu", "guide", "question", "graded_answer",
+                "general_question")
 
 
 class DatasetError(ValueError):

@@ -1,10 +1,15 @@
-"""Specification of course_lib.metrics: the grader's agreement with a human labeller.
+"""Specification of course_lib.metrics: the grader's agreement with a human labeller, and BLEU.
+
+(Perplexity has its own file, tests/test_perplexity.py.)
 
 Expected numbers are worked out by hand in the comments, not computed by the library.
 """
+import math
+
 import pytest
 
-from course_lib.metrics import agreement, disagreements, format_agreement, grader_agreement, grader_verdicts
+from course_lib.metrics import (agreement, bleu, disagreements, format_agreement, grader_agreement, grader_verdicts,
+                                sentence_bleu)
 
 T, F = True, False
 
@@ -93,3 +98,59 @@ def test_the_printed_table_shows_each_score_as_k_of_n_with_an_interval():
     line = next(l for l in text.splitlines() if l.startswith("violations"))
     # precision 1/1, recall 1/2, accuracy 2/3
     assert "1/1" in line and "1/2" in line and "2/3" in line and "[" in line
+
+
+# --- BLEU (sacrebleu): documented behaviour and hand-worked values -----------------------------
+
+def test_identical_text_scores_100_and_disjoint_text_scores_0():
+    assert bleu(["The capital of France is Paris."], ["The capital of France is Paris."]) == pytest.approx(100)
+    assert sentence_bleu("The capital of France is Paris.", "The capital of France is Paris.") == pytest.approx(100)
+    assert bleu(["one two three four"], ["five six seven eight"]) == 0.0
+    assert sentence_bleu("one two three four", "five six seven eight") == 0.0
+
+
+def test_corpus_bleu_matches_the_geometric_mean_of_clipped_precisions_worked_by_hand():
+    # hyp "the cat sat on the mat" vs ref "the cat sat on a mat" (6 words each, brevity penalty 1):
+    # 1-grams: the(clipped to 1), cat, sat, on, mat = 5/6; 2-grams: the cat, cat sat, sat on = 3/5;
+    # 3-grams: the cat sat, cat sat on = 2/4; 4-grams: the cat sat on = 1/3.
+    # BLEU = 100 * (5/6 * 3/5 * 2/4 * 1/3) ** (1/4) = 100 * (1/12) ** 0.25 = 53.73
+    assert bleu(["the cat sat on the mat"], ["the cat sat on a mat"]) == pytest.approx(100 * (1 / 12) ** 0.25)
+
+
+def test_a_short_correct_answer_scores_100_as_a_sentence_but_0_as_a_corpus_without_4_grams():
+    # sentence BLEU uses the orders the answer has ("effective order"); corpus BLEU needs 4-grams
+    assert sentence_bleu("Paris.", "Paris.") == pytest.approx(100)
+    assert bleu(["Paris."], ["Paris."]) == 0.0
+
+
+def test_a_short_answer_is_penalised_by_the_brevity_penalty():
+    # every n-gram of "the cat sat on" is in the reference, but 4 words vs 6: BP = exp(1 - 6/4)
+    assert bleu(["the cat sat on"], ["the cat sat on the mat"]) == pytest.approx(100 * math.exp(1 - 6 / 4))
+
+
+def test_corpus_bleu_pools_counts_so_it_is_not_the_mean_of_sentence_scores():
+    # pair 1 identical (5 words): n-gram matches 5/5, 4/4, 3/3, 2/2.
+    # pair 2 "p q r s" vs "w q r t": 2/4, 1/3, 0/2, 0/1; alone, sacrebleu's "exp" smoothing replaces the
+    # k-th zero precision by 1 / (2**k * total): 1/(2*2) and 1/(4*1), so 100 * (1/2 * 1/3 * 1/4 * 1/4) ** 0.25.
+    # pooled: 7/9, 5/7, 3/5, 2/3, product 2/9, lengths 9 = 9 so BP 1: BLEU = 100 * (2/9) ** 0.25 = 68.66
+    hyps, refs = ["a b c d e", "p q r s"], ["a b c d e", "w q r t"]
+    assert bleu(hyps, refs) == pytest.approx(100 * (2 / 9) ** 0.25)
+    assert bleu(hyps[1:], refs[1:]) == pytest.approx(100 * (1 / 2 * 1 / 3 * 1 / 4 * 1 / 4) ** 0.25)
+    mean_of_sentences = (sentence_bleu(hyps[0], refs[0]) + sentence_bleu(hyps[1], refs[1])) / 2
+    assert abs(bleu(hyps, refs) - mean_of_sentences) > 1
+
+
+def test_bleu_refuses_lists_of_different_length_or_no_answers():
+    # sacrebleu itself silently scores a hypothesis list against a longer reference list
+    with pytest.raises(ValueError, match="2 hypotheses but 1 references"):
+        bleu(["a", "b"], ["a"])
+    with pytest.raises(ValueError, match="no answers"):
+        bleu([], [])
+    with pytest.raises(TypeError, match="list of strings"):
+        bleu("the cat", "the cat")
+    with pytest.raises(TypeError, match=r"references\[1\]"):
+        bleu(["a", "b"], ["a", None])
+    with pytest.raises(ValueError, match="reference is empty"):
+        sentence_bleu("the cat", "  ")
+    with pytest.raises(TypeError, match="use bleu"):
+        sentence_bleu(["the cat"], "the cat")
