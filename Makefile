@@ -61,7 +61,7 @@ else
 TORCH_STEP = echo "TORCH=$(TORCH) is not known: use TORCH=cpu or TORCH=cuda." && exit 1
 endif
 
-.PHONY: setup lab test unit doctor budget lock clean
+.PHONY: setup lab test unit doctor budget sweeps lock clean
 
 setup: $(STAMP)
 
@@ -111,6 +111,11 @@ doctor:
 
 budget: setup
 	$(BIN)/python scripts/budget.py $(NOTEBOOKS)
+
+# Lesson 06's rank, data-size and prompt-tuning sweeps (about 30 minutes per seed): results/lesson06_sweeps.json.
+SEEDS ?= 0 1 2
+sweeps: setup
+	$(BIN)/python -m course_lib.sweeps --seeds $(SEEDS)
 
 # Re-resolve requirements.txt from requirements.in (uv pip compile) and regenerate environment.yml.
 lock: setup

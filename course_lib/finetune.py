@@ -83,6 +83,9 @@ def add_prompt_tuning(model: Any, virtual_tokens: int, init_text: str) -> Any:
     config = PromptTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=virtual_tokens,
                                 prompt_tuning_init=PromptTuningInit.TEXT, prompt_tuning_init_text=init_text,
                                 tokenizer_name_or_path=llm_path())
+    # peft drops the position ids generate() passes and lets the model number the positions itself, which is
+    # right here; it warns on every forward pass, so the warning is silenced for this one message.
+    warnings.filterwarnings("ignore", message="Position ids are not supported for parameter efficient tuning")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         return get_peft_model(model, config)

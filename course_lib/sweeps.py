@@ -1,7 +1,7 @@
-"""Lesson 06's sweeps: preference adherence against LoRA rank and against the number of training dialogues.
+"""Lesson 06's sweeps: preference adherence against LoRA rank, against the number of training dialogues, and prompt tuning.
 
 Each point trains a LoRA adapter (a :mod:`course_lib.recipes` recipe with one field
-changed) and scores its answers to the test prompts. Seven runs of one to ten minutes each do
+changed) and scores its answers to the test prompts. Nine runs of one to ten minutes each do
 not fit a notebook's five minutes, so this command runs them and writes a results file that
 the notebook reads and plots, with the date and the command that produced it::
 
@@ -19,27 +19,27 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-BASE = "lesson06-lora16"
-SWEEPS: dict[str, tuple[str, tuple[int, ...]]] = {
-    # sweep -> (the recipe field it changes, its values); alpha follows rank (alpha = 2r, as in the base recipe)
-    "rank": ("rank", (1, 4, 16)),
-    "data": ("train_examples", (25, 50, 64, 100, 333)),  # 64 is the rank-16 point itself
+SWEEPS: dict[str, tuple[str, str, tuple[int, ...]]] = {
+    # sweep -> (the recipe it starts from, the field it changes, its values); alpha follows rank (alpha = 2r)
+    "rank": ("lesson06-lora16", "rank", (1, 4, 16)),
+    "data": ("lesson06-lora16", "train_examples", (25, 50, 64, 100, 333)),  # 64 is the rank-16 point itself
+    "prompt": ("lesson06-prompt32", "virtual_tokens", (32,)),                # prompt tuning beside LoRA
 }
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "lesson06_sweeps.json"
 METRICS = ("no violation", "wanted format")
 
 
 def point_recipe(sweep: str, value: int, seed: int, **overrides: Any):
-    """The recipe of one sweep point: the lesson-06 LoRA recipe with the swept field (and seed) changed."""
+    """The recipe of one sweep point: a lesson-06 recipe with the swept field (and seed) changed."""
     from course_lib.recipes import recipe
 
     if sweep not in SWEEPS:
         raise ValueError(f"sweep must be one of {sorted(SWEEPS)}, got {sweep!r}.")
-    field = SWEEPS[sweep][0]
+    name, field, _ = SWEEPS[sweep]
     changes = {field: value, "seed": seed, **overrides}
     if field == "rank":
         changes["alpha"] = 2 * value
-    return recipe(BASE, **changes)
+    return recipe(name, **changes)
 
 
 def run_point(sweep: str, value: int, seed: int, make_model: Callable[[], tuple[Any, Any]],
@@ -50,7 +50,7 @@ def run_point(sweep: str, value: int, seed: int, make_model: Callable[[], tuple[
 
     model, tokenizer = make_model()
     rec = point_recipe(sweep, value, seed, **overrides)
-    built = recipes.build(BASE, model, tokenizer, rec, progress=progress)
+    built = recipes.build(SWEEPS[sweep][0], model, tokenizer, rec, progress=progress)
     train, validation = recipes.subsets(tokenizer, rec)
     texts, _ = recipes.answers(built.artifact, built.model, tokenizer, prompts, max_new_tokens=max_new_tokens,
                                stored=recipes.settings(rec, train, validation))
@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     for seed in args.seeds:
         for sweep in args.sweeps:
-            for value in SWEEPS[sweep][1]:
+            for value in SWEEPS[sweep][2]:
                 rows.append(run_point(sweep, value, seed, lambda: load_llm(verbose=False), prompts, profile))
                 print(json.dumps(rows[-1]), flush=True)
     command = "python -m course_lib.sweeps " + " ".join(argv if argv is not None else sys.argv[1:])

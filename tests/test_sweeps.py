@@ -74,3 +74,13 @@ def test_a_summary_pools_the_seeds_counts():
     (point,) = sweeps.summarise(rows, "data", "no violation")
     assert (point["pooled"].k, point["pooled"].n, point["seeds"]) == (132, 192, 3)
     assert point["mean"] == pytest.approx(44 / 64) and point["sd"] == pytest.approx(4 / 64)
+
+
+def test_the_prompt_point_is_the_prompt_tuning_recipe():
+    assert sweeps.point_recipe("prompt", 32, seed=0) == recipes.recipe("lesson06-prompt32")
+
+
+def test_a_prompt_tuning_point_trains_only_its_virtual_tokens(tokenizer):
+    row = sweeps.run_point("prompt", 4, 0, lambda: tiny(tokenizer), recipes.held_out_prompts(2), data.load_profile(),
+                           max_new_tokens=4, train_examples=4, eval_examples=2, epochs=1, eval_steps=1)
+    assert row["trainable"] == 4 * 32          # 4 virtual tokens of the tiny model's width
