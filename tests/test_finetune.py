@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from course_lib.exercises.lesson03 import check_trainable_share
-from course_lib.finetune import add_lora, style_checks, train_steps, trainable_parameters
+from course_lib.finetune import (adapter_bytes, add_lora, add_prompt_tuning, generation_speed, style_checks, train_steps,
+                                 trainable_parameters)
 
 CHATS = [
     [{"role": "user", "content": "Breakfast idea?"},
@@ -153,3 +154,60 @@ def test_check_trainable_share_now_and_at_another_rank(tiny):
     wrong_rank = check_trainable_share(at_4, lora, r=8)
     assert not wrong_rank and "rank 8" in str(wrong_rank)
     assert not check_trainable_share(..., lora)
+
+
+def test_a_lora_layer_is_w_x_plus_alpha_over_r_times_b_a_x(tiny):
+    """peft's LoRA layer equals the formula of Hu et al. (2021) once A and B are non-zero."""
+    lora = add_lora(tiny, r=2, alpha=6)
+    layer = lora.base_model.model.model.layers[0].self_attn.q_proj
+    torch.manual_seed(1)
+    A, B = torch.randn(2, layer.in_features), torch.randn(layer.out_features, 2)
+    with torch.no_grad():
+        layer.lora_A["default"].weight.copy_(A)
+        layer.lora_B["default"].weight.copy_(B)
+        x = torch.randn(3, layer.in_features)
+        W = layer.base_layer.weight
+        torch.testing.assert_close(layer(x), x @ W.T + (6 / 2) * (x @ A.T @ B.T))
+
+
+def test_merging_folds_the_adapter_into_the_weights(tiny, tokenizer):
+    lora = add_lora(tiny, r=2, alpha=4)
+    for name, p in lora.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(p, std=0.1)
+    batch = tokenizer(["a short test"], return_tensors="pt")
+    with torch.no_grad():
+        unmerged = lora(**batch).logits
+        merged_model = lora.merge_and_unload()
+        merged = merged_model(**batch).logits
+    assert not any("lora" in n for n, _ in merged_model.named_parameters())
+    torch.testing.assert_close(merged, unmerged, atol=1e-5, rtol=1e-4)
+
+
+def test_adapter_bytes_is_four_bytes_per_trainable_parameter_plus_a_small_config(tiny):
+    lora = add_lora(tiny, r=2)
+    size, trainable = adapter_bytes(lora), trainable_parameters(lora)[0]
+    assert trainable * 4 < size < trainable * 4 + 20_000
+
+
+def test_adapter_bytes_needs_a_peft_model(tiny):
+    with pytest.raises(ValueError, match="peft model"):
+        adapter_bytes(tiny)
+
+
+def test_prompt_tuning_trains_only_the_virtual_tokens(tiny):
+    tuned = add_prompt_tuning(tiny, 5, "Answer in bullets.")
+    assert trainable_parameters(tuned)[0] == 5 * tiny.config.hidden_size
+
+
+@pytest.mark.parametrize("kwargs, message", [({"virtual_tokens": 0, "init_text": "x"}, "virtual_tokens"),
+                                             ({"virtual_tokens": 4, "init_text": " "}, "init_text")])
+def test_prompt_tuning_rejects_bad_settings(tiny, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        add_prompt_tuning(tiny, **kwargs)
+
+
+def test_generation_speed_reports_tokens_per_second(tiny, tokenizer):
+    speed = generation_speed(tiny, tokenizer, ["Hi", "Hello"], batch_size=2, max_new_tokens=3, repeats=1)
+    assert speed["answers"] == 2 and 0 < speed["tokens"] <= 6
+    assert speed["tokens_per_second"] == pytest.approx(speed["tokens"] / speed["seconds"])
