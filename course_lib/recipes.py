@@ -247,22 +247,18 @@ def answers_of(name: str, tokenizer: Any, prompts: Sequence[Sequence[Mapping[str
     """
     import gc
 
-    from course_lib.models import llm_label, load_llm
+    from course_lib.models import load_llm
 
-    stored: Any = llm_label()
-    if name != "base":
-        rec = recipe(name)
-        stored = settings(rec, *subsets(tokenizer, rec))
-    key_settings = stored if name != "base" else None
+    stored = None if name == "base" else settings(recipe(name), *subsets(tokenizer, recipe(name)))
     try:
-        texts, now = answers(name, model, tokenizer, prompts, max_new_tokens=max_new_tokens, stored=key_settings,
+        texts, now = answers(name, model, tokenizer, prompts, max_new_tokens=max_new_tokens, stored=stored,
                              compute=model is not None)
         return texts, ("generated now" if now else "read from artifacts/")
     except LookupError:
         pass
     fresh, _ = load_llm(verbose=False)
     built = fresh if name == "base" else build(name, fresh, tokenizer, progress=False).model
-    texts, _ = answers(name, built, tokenizer, prompts, max_new_tokens=max_new_tokens, stored=key_settings)
+    texts, _ = answers(name, built, tokenizer, prompts, max_new_tokens=max_new_tokens, stored=stored)
     del fresh, built
     gc.collect()
     return texts, "generated now (model loaded for it)"
