@@ -3,7 +3,8 @@
 #   make test   create the environment on first use, then run every test (slow ones included),
 #               the doctests and every notebook
 # Also: make unit (fast tests only, under a minute), make doctor (check this machine),
-#   make budget (measure each notebook's run time and peak memory), make setup, make lock, make clean.
+#   make budget (measure each notebook's run time and peak memory), make sweeps and make evaluation (long
+#   runs whose results are committed under results/), make setup, make lock, make clean.
 #   NO_BROWSER=1 make lab   starts the server without opening a browser (PORT=8888 by default).
 #   TORCH=cuda make lab     installs PyTorch's CUDA build on Linux (the default is the CPU build).
 
@@ -61,7 +62,7 @@ else
 TORCH_STEP = echo "TORCH=$(TORCH) is not known: use TORCH=cpu or TORCH=cuda." && exit 1
 endif
 
-.PHONY: setup lab test unit doctor budget sweeps lock clean
+.PHONY: setup lab test unit doctor budget sweeps evaluation lock clean
 
 setup: $(STAMP)
 
@@ -116,6 +117,11 @@ budget: setup
 SEEDS ?= 0 1 2
 sweeps: setup
 	$(BIN)/python -m course_lib.sweeps --seeds $(SEEDS)
+
+# Lesson 07's full evaluation (all 92 test prompts, base / last 6 layers / LoRA, three training seeds; about
+# 25 minutes): results/lesson07_evaluation.json, shown by lessons 05 and 07.
+evaluation: setup
+	$(BIN)/python -m course_lib.evaluation --seeds $(SEEDS)
 
 # Re-resolve requirements.txt from requirements.in (uv pip compile) and regenerate environment.yml.
 lock: setup

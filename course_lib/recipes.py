@@ -106,6 +106,15 @@ def settings(rec: Recipe, train: Sequence[Mapping], validation: Sequence[Mapping
             "eval_ids": sorted(e["id"] for e in validation)}
 
 
+def stored_settings(rec: Recipe, tokenizer: Any) -> dict:
+    """:func:`settings` of ``rec`` with its own subsets: the key its weights and answers are stored under.
+
+    >>> stored_settings(recipe("lesson06-lora16"), tokenizer)["rank"]
+    16
+    """
+    return settings(rec, *subsets(tokenizer, rec))
+
+
 def artifact_name(name: str, rec: Recipe) -> str:
     """``name`` for the registered recipe; ``name`` plus a short hash of the fields for a changed one.
 
@@ -190,7 +199,7 @@ def stored_run(name: str, tokenizer: Any) -> Any:
     if not path.is_file():
         return None
     stored = json.loads(path.read_text(encoding="utf-8"))
-    expected = json.loads(json.dumps(settings(rec, *subsets(tokenizer, rec))))
+    expected = json.loads(json.dumps(stored_settings(rec, tokenizer)))
     if stored.get("format") != artifacts.FORMAT or stored.get("settings") != expected:
         return None
     return training.TrainingRun(**stored["record"])
@@ -249,7 +258,7 @@ def answers_of(name: str, tokenizer: Any, prompts: Sequence[Sequence[Mapping[str
 
     from course_lib.models import load_llm
 
-    stored = None if name == "base" else settings(recipe(name), *subsets(tokenizer, recipe(name)))
+    stored = None if name == "base" else stored_settings(recipe(name), tokenizer)
     try:
         texts, now = answers(name, model, tokenizer, prompts, max_new_tokens=max_new_tokens, stored=stored,
                              compute=model is not None)

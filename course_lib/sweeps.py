@@ -12,12 +12,12 @@ Points already in the file are kept; a point run again replaces its old value.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import statistics
 import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
+
+from course_lib import results
 
 SWEEPS: dict[str, tuple[str, str, tuple[int, ...]]] = {
     # sweep -> (the recipe it starts from, the field it changes, its values); alpha follows rank (alpha = 2r)
@@ -25,7 +25,7 @@ SWEEPS: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "data": ("lesson06-lora16", "train_examples", (25, 50, 64, 100, 333)),  # 64 is the rank-16 point itself
     "prompt": ("lesson06-prompt32", "virtual_tokens", (32,)),                # prompt tuning beside LoRA
 }
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "lesson06_sweeps.json"
+RESULTS = results.RESULTS_DIR / "lesson06_sweeps.json"
 METRICS = ("no violation", "wanted format")
 
 
@@ -51,9 +51,8 @@ def run_point(sweep: str, value: int, seed: int, make_model: Callable[[], tuple[
     model, tokenizer = make_model()
     rec = point_recipe(sweep, value, seed, **overrides)
     built = recipes.build(SWEEPS[sweep][0], model, tokenizer, rec, progress=progress)
-    train, validation = recipes.subsets(tokenizer, rec)
     texts, _ = recipes.answers(built.artifact, built.model, tokenizer, prompts, max_new_tokens=max_new_tokens,
-                               stored=recipes.settings(rec, train, validation))
+                               stored=recipes.stored_settings(rec, tokenizer))
     rates = training.adherence_and_format(texts, profile)
     return {"sweep": sweep, "value": value, "seed": seed, "trainable": built.run.trainable,
             "train_examples": rec.train_examples, "seconds": round(built.run.seconds, 1),
@@ -67,42 +66,21 @@ def summarise(rows: Sequence[Mapping[str, Any]], sweep: str, metric: str) -> lis
     >>> [(r["value"], r["mean"], round(r["sd"], 3), str(r["pooled"])) for r in summarise(rows, "rank", "no violation")]
     [(4, 0.7, 0.141, '14/20 = 70% (95% CI 48–85%)')]
     """
-    from course_lib.stats import proportion
-
     out = []
     for value in sorted({r["value"] for r in rows if r["sweep"] == sweep}):
         here = [r for r in rows if r["sweep"] == sweep and r["value"] == value]
-        rates = [r[metric][0] / r[metric][1] for r in here]
-        out.append({"value": value, "seeds": len(here), "mean": statistics.fmean(rates),
-                    "sd": statistics.stdev(rates) if len(rates) > 1 else 0.0,
-                    "trainable": here[0].get("trainable"),
-                    "pooled": proportion(sum(r[metric][0] for r in here), sum(r[metric][1] for r in here))})
+        out.append({"value": value, "trainable": here[0].get("trainable"), **results.pool(here, metric)})
     return out
 
 
 def load_results(path: str | Path = RESULTS) -> dict:
-    """The stored sweep results (``runs``: date and command of each run; ``rows``: one per point and seed), or a clear error saying how to make them."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no sweep results at {path}: run `python -m course_lib.sweeps` (about 30 minutes "
-                                "per seed on 2 cores) to make them.")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The stored sweep results (``runs``: date and command of each run; ``rows``: one per point and seed)."""
+    return results.load(path, "make sweeps", "about 30 minutes per seed on 2 cores")
 
 
 def save_results(rows: Sequence[Mapping[str, Any]], command: str, path: str | Path = RESULTS, **about: Any) -> dict:
     """Merge ``rows`` into the results file (a re-run point replaces its old row) and write it."""
-    path = Path(path)
-    stored = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"rows": [], "runs": []}
-    old = stored["rows"]
-    key = lambda r: (r["sweep"], r["value"], r["seed"])  # noqa: E731
-    merged = {key(r): dict(r) for r in old}
-    merged.update({key(r): dict(r) for r in rows})
-    runs = stored.get("runs", []) + [{"date": dt.date.today().isoformat(), "command": command, **about}]
-    result = {"runs": runs,
-              "rows": sorted(merged.values(), key=lambda r: (r["sweep"], r["value"], r["seed"]))}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    return result
+    return results.save(rows, command, path, key=("sweep", "value", "seed"), **about)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

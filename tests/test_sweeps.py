@@ -64,7 +64,7 @@ def test_results_merge_and_each_run_keeps_its_date_and_command(folder):
 
 
 def test_missing_results_say_which_command_makes_them(folder):
-    with pytest.raises(FileNotFoundError, match="python -m course_lib.sweeps"):
+    with pytest.raises(FileNotFoundError, match="make sweeps"):
         sweeps.load_results(folder / "absent.json")
 
 

@@ -1,0 +1,91 @@
+"""Committed results of the long runs: rows of measurements, with the date and command of every run.
+
+Some measurements take longer than a notebook's five minutes (several seeds, every test
+prompt). A command runs them and writes a JSON file under ``results/``; the notebook reads
+it and shows which command made it and when. Re-running a part replaces only its rows::
+
+    {"runs": [{"date": "2026-11-30", "command": "python -m course_lib.sweeps --seeds 0"}],
+     "rows": [{"sweep": "rank", "value": 4, "seed": 0, "no violation": [52, 64]}, ...]}
+
+A rate is stored as ``[k, n]``, so a reader can pool seeds and put an interval on it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+
+
+def load(path: str | Path, command: str, duration: str = "") -> dict:
+    """The stored results at ``path``, or a ``FileNotFoundError`` that names the ``command`` making them."""
+    path = Path(path)
+    if not path.is_file():
+        took = f" ({duration})" if duration else ""
+        raise FileNotFoundError(f"no results at {path}: run `{command}`{took} to make them.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save(rows: Sequence[Mapping[str, Any]], command: str, path: str | Path, key: Sequence[str],
+         **about: Any) -> dict:
+    """Merge ``rows`` into the file at ``path`` and write it; a row with the same ``key`` fields replaces the old one.
+
+    The run is appended to ``runs`` with today's date, the ``command`` and any ``about`` fields.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "r.json")
+    >>> _ = save([{"system": "base", "seed": 0, "score": [3, 4]}], "make x", path, key=("system", "seed"))
+    >>> [r["score"] for r in save([{"system": "base", "seed": 0, "score": [4, 4]}], "make x", path,
+    ...                             key=("system", "seed"))["rows"]]
+    [[4, 4]]
+    """
+    path = Path(path)
+    stored = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"rows": [], "runs": []}
+    missing = [f for f in key for r in rows if f not in r]
+    if missing:
+        raise ValueError(f"every row needs the key fields {list(key)}; missing {sorted(set(missing))}.")
+
+    def ident(row: Mapping[str, Any]) -> tuple:
+        return tuple(str(row[f]) for f in key)
+
+    merged = {ident(r): dict(r) for r in stored["rows"]}
+    merged.update({ident(r): dict(r) for r in rows})
+    runs = stored.get("runs", []) + [{"date": dt.date.today().isoformat(), "command": command, **about}]
+    result = {"runs": runs, "rows": [merged[i] for i in sorted(merged)]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
+def pool(rows: Sequence[Mapping[str, Any]], metric: str) -> dict[str, Any]:
+    """Seeds, mean and standard deviation over rows of ``metric``, and for rates the pooled k/n.
+
+    A rate is ``[k, n]``: its mean is of k/n per row and ``pooled`` adds the counts (one
+    interval for all answers); a plain number (BLEU, perplexity) has ``pooled`` None.
+
+    >>> p = pool([{"x": [6, 10]}, {"x": [8, 10]}], "x")
+    >>> p["seeds"], p["mean"], round(p["sd"], 3), str(p["pooled"])
+    (2, 0.7, 0.141, '14/20 = 70% (95% CI 48–85%)')
+    """
+    from course_lib.stats import proportion
+
+    if not rows:
+        raise ValueError(f"no rows to pool for {metric!r}.")
+    values = [r[metric] for r in rows]
+    is_rate = all(isinstance(v, (list, tuple)) and len(v) == 2 for v in values)
+    numbers = [v[0] / v[1] for v in values] if is_rate else [float(v) for v in values]
+    pooled = proportion(sum(v[0] for v in values), sum(v[1] for v in values)) if is_rate else None
+    return {"seeds": len(rows), "mean": statistics.fmean(numbers),
+            "sd": statistics.stdev(numbers) if len(numbers) > 1 else 0.0, "pooled": pooled}
+
+
+def describe_runs(stored: Mapping[str, Any]) -> str:
+    """One line per run that wrote the results: its date and command.
+
+    >>> print(describe_runs({"runs": [{"date": "2026-11-30", "command": "make sweeps"}]}))
+    2026-11-30: make sweeps
+    """
+    return "\n".join(f"{r['date']}: {r['command']}" for r in stored.get("runs", []))
