@@ -132,9 +132,10 @@ def summarise(rows: Sequence[Mapping[str, Any]], metric: str) -> dict[str, dict]
     return {name: results.pool([r for r in rows if r["system"] == name], metric) for name in names}
 
 
-def table(rows: Sequence[Mapping[str, Any]], baseline: str = "base") -> str:
+def table(rows: Sequence[Mapping[str, Any]], baseline: str = "base", metrics: Sequence[str] = RATES + NUMBERS) -> str:
     """The full evaluation as text: per score and system, the pooled k/n over seeds, mean ± sd of the seeds,
-    each seed's own value, and for rates the verdict of :func:`course_lib.stats.compare` against ``baseline``.
+    each seed's own value, and for rates the verdict of :func:`course_lib.stats.compare` against ``baseline``
+    (``metrics`` picks the scores shown).
 
     Pooling counts every answer as independent; the spread over seeds shows how much one more
     training run would move the number, which the pooled interval does not include.
@@ -142,7 +143,7 @@ def table(rows: Sequence[Mapping[str, Any]], baseline: str = "base") -> str:
     from course_lib.stats import compare
 
     lines = []
-    for metric in RATES + NUMBERS:
+    for metric in metrics:
         lines.append(metric)
         summary = summarise(rows, metric)
         for name, s in summary.items():
