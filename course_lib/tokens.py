@@ -2,9 +2,10 @@
 
 Lesson 02. A model never sees characters, only token ids from its tokenizer's
 vocabulary, framed by the special tokens of its chat template. This module counts
-tokens of texts and chats, builds a RAG prompt and checks it fits the context
-window, and turns a chat into a training example whose labels hide everything
-but the assistant's answers (lesson 05 trains on these).
+tokens of texts and chats, checks that a prompt fits the context window (RAG
+prompts are built and fitted in ``course_lib.rag``), and turns a chat into a
+training example whose labels hide everything but the assistant's answers
+(lesson 05 trains on these).
 """
 from __future__ import annotations
 
@@ -16,11 +17,6 @@ import torch
 ROLES = ("system", "user", "assistant")
 # PyTorch's cross-entropy skips this label, so these positions add nothing to the loss.
 IGNORE_INDEX = -100
-RAG_SYSTEM = (
-    "You are a diet assistant. Answer from the context below and cite the source id "
-    "in brackets. If the context does not contain the answer, say you don't know."
-)
-
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
 _KEYS = ("input_ids", "attention_mask", "labels")
 
@@ -38,7 +34,7 @@ def show_tokens(tokenizer, text: str) -> list[tuple[int, str]]:
     >>> show_tokens(tokenizer, "Oat porridge")
     [(63, 'O'), (261, 'at'), (12911, ' por'), (15334, 'ridge')]
     """
-    ids = tokenizer(_text(text, "text"), add_special_tokens=False)["input_ids"]
+    ids = tokenizer(require_text(text, "text"), add_special_tokens=False)["input_ids"]
     return [(i, tokenizer.decode([i])) for i in ids]
 
 
@@ -65,7 +61,7 @@ def check_messages(messages: Sequence[Mapping[str, Any]]) -> list[Message]:
             raise ValueError(f"message {n} has unknown field(s) {unknown}: a message has only 'role' and 'content'.")
         if message.get("role") not in ROLES:
             raise ValueError(f"message {n} has role {message.get('role')!r}; use one of {ROLES}.")
-        checked.append({"role": message["role"], "content": _text(message.get("content"), f"message {n} content")})
+        checked.append({"role": message["role"], "content": require_text(message.get("content"), f"message {n} content")})
     return checked
 
 
@@ -80,7 +76,7 @@ def count_tokens(tokenizer, prompt: str | Sequence[Mapping[str, Any]], *, add_ge
     (4, 34)
     """
     if isinstance(prompt, str):
-        return len(tokenizer(_text(prompt, "text"), add_special_tokens=False)["input_ids"])
+        return len(tokenizer(require_text(prompt, "text"), add_special_tokens=False)["input_ids"])
     return len(chat_ids(tokenizer, prompt, add_generation_prompt=add_generation_prompt))
 
 
@@ -142,46 +138,18 @@ def context_window(model_or_config: Any) -> int:
     return window
 
 
-def build_rag_prompt(question: str, chunks: Sequence[Any], *, system: str | None = RAG_SYSTEM) -> list[Message]:
-    """Build a chat that puts retrieved chunks, each tagged with its id, before the question.
-
-    A chunk is a string or a record with ``text`` (and optionally ``id`` and
-    ``title``), such as a knowledge-base document. With no chunks the prompt is
-    the bare question, which is what a closed-book model gets.
-
-    >>> build_rag_prompt("Soup today?", [{"id": "menu-1", "text": "Leek soup."}], system=None)
-    [{'role': 'user', 'content': 'Context:\\n[menu-1] Leek soup.\\n\\nQuestion: Soup today?'}]
-    """
-    question = _text(question, "question")
-    if isinstance(chunks, (str, Mapping)):
-        raise TypeError("chunks must be a list; wrap a single chunk as [chunk].")
-    blocks = []
-    for n, chunk in enumerate(chunks):
-        if isinstance(chunk, Mapping):
-            if "text" not in chunk:
-                raise ValueError(f"chunk {n} has no 'text' field; its fields are {sorted(chunk)}.")
-            tag = f"[{chunk['id']}] " if chunk.get("id") else ""
-            title = f"{chunk['title']}\n" if chunk.get("title") else ""
-            blocks.append(tag + title + _text(chunk["text"], f"chunk {n} text"))
-        else:
-            blocks.append(_text(chunk, f"chunk {n}"))
-    user = f"Context:\n{chr(10).join(blocks)}\n\nQuestion: {question}" if blocks else question
-    head = [{"role": "system", "content": _text(system, "system")}] if system is not None else []
-    return head + [{"role": "user", "content": user}]
-
-
 def ensure_fits(tokenizer, messages: Sequence[Mapping[str, Any]], window: int, *, max_new_tokens: int = 256) -> int:
     """Return the prompt's token count, or raise ``ContextTooLong`` saying how far over it is.
 
     The window must hold the prompt *and* the answer still to be generated, so
     ``max_new_tokens`` is reserved for it.
 
-    >>> chat = build_rag_prompt("Soup on Thursday?", [{"id": "menu-1", "text": "Leek soup."}])
+    >>> chat = [{"role": "user", "content": "Is there soup on Thursday?"}]
     >>> ensure_fits(tokenizer, chat, 8192)
-    68
-    >>> ensure_fits(tokenizer, chat, 300)  # doctest: +ELLIPSIS
+    36
+    >>> ensure_fits(tokenizer, chat, 280)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    course_lib.tokens.ContextTooLong: the prompt is 68 tokens and the answer needs up to 256: 24 tokens over ...
+    course_lib.tokens.ContextTooLong: the prompt is 36 tokens and the answer needs up to 256: 12 tokens over ...
     """
     if window <= max_new_tokens:
         raise ValueError(f"window={window} leaves no room for a prompt after max_new_tokens={max_new_tokens}.")
@@ -194,35 +162,6 @@ def ensure_fits(tokenizer, messages: Sequence[Mapping[str, Any]], window: int, *
             "into shorter chunks, or lower max_new_tokens."
         )
     return n
-
-
-def fit_context(
-    tokenizer, question: str, chunks: Sequence[Any], window: int, *,
-    max_new_tokens: int = 256, system: str | None = RAG_SYSTEM,
-) -> list[Any]:
-    """Keep the best-ranked chunks, in order, while the RAG prompt still fits the window.
-
-    Dropping the lowest-ranked chunks is the usual fix for a long context. If not
-    even the top chunk fits, it raises ``ContextTooLong`` instead of silently
-    answering without any context.
-
-    >>> docs = [{"id": "mon", "text": "Leek soup."}, {"id": "thu", "text": "Lentil soup, grilled trout."}]
-    >>> [d["id"] for d in fit_context(tokenizer, "Soup on Thursday?", docs, window=105, max_new_tokens=32)]
-    ['mon']
-    """
-    if len(chunks) == 0:
-        raise ValueError("fit_context() got no chunks: retrieve some first, or call build_rag_prompt(question, []).")
-    kept: list[Any] = []
-    for chunk in chunks:
-        try:
-            ensure_fits(tokenizer, build_rag_prompt(question, kept + [chunk], system=system), window,
-                        max_new_tokens=max_new_tokens)
-        except ContextTooLong as error:
-            if not kept:
-                raise ContextTooLong(f"not even the top-ranked chunk fits: {error}") from None
-            break
-        kept.append(chunk)
-    return kept
 
 
 def build_training_example(
@@ -321,7 +260,12 @@ def decode_labels(tokenizer, example: Mapping[str, Sequence[int]]) -> str:
     return tokenizer.decode([int(t) for t in example["labels"] if t != IGNORE_INDEX])
 
 
-def _text(value: Any, what: str) -> str:
+def require_text(value: Any, what: str) -> str:
+    """``value`` if it is a non-empty string, else a clear error naming ``what`` it should have been.
+
+    >>> require_text("Soup?", "question")
+    'Soup?'
+    """
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a string, got {type(value).__name__}.")
     if not value.strip():

@@ -8,7 +8,7 @@ the same text:
 
 - ``base_closed_book``: the bare question, no system prompt;
 - ``base_profile``: the profile system prompt of ``course_lib.prompts``;
-- ``base_oracle_context``: a RAG prompt (``course_lib.tokens.build_rag_prompt``) holding
+- ``base_oracle_context``: a RAG prompt (``course_lib.rag.build_rag_prompt``) holding
   the question's gold documents. Questions without gold documents (``preference``,
   ``unanswerable``) get the RAG system prompt and no context.
 
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from course_lib import data, grading, metrics, models, prompts, tokens  # noqa: E402
+from course_lib import data, grading, metrics, models, prompts, rag, tokens  # noqa: E402
 
 SEED = 20260707
 PER_TYPE = 8  # questions per type: 7 types x 8 x 3 variants = 168 answers
@@ -80,7 +80,7 @@ def prompt_for(question: dict, variant: str, profile_prompt: str, docs: dict[str
     if variant == "base_profile":
         return [{"role": "system", "content": profile_prompt}, {"role": "user", "content": question["question"]}]
     gold = [docs[d] for d in question["gold_doc_ids"]]
-    return tokens.build_rag_prompt(question["question"], gold)
+    return rag.build_rag_prompt(question["question"], gold)
 
 
 def generate() -> list[dict]:

@@ -13,10 +13,10 @@ from course_lib import data
 from course_lib.exercises.lesson02 import (
     check_cost_prediction, check_largest_k, check_template_overhead, check_trained_tokens,
 )
+from course_lib.rag import build_rag_prompt
 from course_lib.tokens import (
     IGNORE_INDEX,
     ContextTooLong,
-    build_rag_prompt,
     build_training_example,
     chat_ids,
     check_messages,
@@ -24,7 +24,6 @@ from course_lib.tokens import (
     count_tokens,
     decode_labels,
     ensure_fits,
-    fit_context,
     pad_batch,
     trained_tokens,
     show_tokens,
@@ -188,58 +187,15 @@ def test_bad_messages_raise_clear_errors(tok, messages, error, pattern):
             count_tokens(tok, messages)
 
 
-# --- RAG prompts and the context window ------------------------------------
-
-def test_rag_prompt_tags_each_chunk_with_its_id_before_the_question():
-    messages = build_rag_prompt("What is the soup on Thursday?", DOCS[:2])
-    assert [m["role"] for m in messages] == ["system", "user"]
-    user = messages[1]["content"]
-    assert user.index("[menu-w1-thu] Thursday menu") < user.index("[nut-oats] Oats") < user.index("Question:")
-    assert user.endswith("Question: What is the soup on Thursday?")
-
-
-def test_rag_prompt_without_chunks_is_the_bare_question():
-    assert build_rag_prompt("Soup?", [], system=None) == [{"role": "user", "content": "Soup?"}]
-    assert build_rag_prompt("Soup?", ["Leek soup."], system=None)[0]["content"] == "Context:\nLeek soup.\n\nQuestion: Soup?"
-
-
-def test_rag_prompt_grows_with_every_chunk(tok):
-    sizes = [count_tokens(tok, build_rag_prompt("Soup?", DOCS[:k])) for k in range(4)]
-    assert sizes == sorted(sizes) and len(set(sizes)) == 4
-
-
-def test_rag_prompt_rejects_bad_input():
-    with pytest.raises(ValueError, match="question is empty"):
-        build_rag_prompt(" ", DOCS)
-    with pytest.raises(ValueError, match=r"chunk 0 has no 'text' field.*'body'"):
-        build_rag_prompt("Soup?", [{"id": "x", "body": "soup"}])
-    with pytest.raises(TypeError, match="list"):
-        build_rag_prompt("Soup?", DOCS[0])
-
+# --- the context window ------------------------------------------------------
 
 def test_ensure_fits_returns_the_count_or_says_how_far_over(tok):
-    messages = build_rag_prompt("Soup?", DOCS)
+    messages = [{"role": "user", "content": "Soup? " + DOCS[2]["text"]}]
     n = count_tokens(tok, messages)
     assert ensure_fits(tok, messages, window=n + 10, max_new_tokens=10) == n
     with pytest.raises(ContextTooLong, match=rf"{n} tokens.*7 tokens over the {n + 3}-token.*fewer chunks"):
         ensure_fits(tok, messages, window=n + 3, max_new_tokens=10)
     assert issubclass(ContextTooLong, ValueError)
-
-
-def test_fit_context_keeps_the_top_chunks_that_fit(tok):
-    q = "What is the soup on Thursday?"
-    two = count_tokens(tok, build_rag_prompt(q, DOCS[:2]))
-    assert fit_context(tok, q, DOCS, window=two + 50, max_new_tokens=50) == DOCS[:2]
-    assert fit_context(tok, q, DOCS, window=100_000) == DOCS
-
-
-def test_fit_context_refuses_when_not_even_one_chunk_fits(tok):
-    q = "What is the soup on Thursday?"
-    bare = count_tokens(tok, build_rag_prompt(q, []))
-    with pytest.raises(ContextTooLong, match="not even the top-ranked chunk fits.*tokens over"):
-        fit_context(tok, q, DOCS[2:], window=bare + 20, max_new_tokens=10)
-    with pytest.raises(ValueError, match="no chunks"):
-        fit_context(tok, q, [], window=8192)
 
 
 # --- training examples -------------------------------------------------------
