@@ -129,8 +129,16 @@ class FilteredRetriever(BaseRetriever):
         parsed = {k: list(v) for k, v in self.parser(query, self.default_year).items() if k in self.rules}
         if not parsed:
             return parsed, None
-        ids = {i for i in self.records if all(self._index[k][i] & set(v) for k, v in parsed.items())}
+        ids = {i for i in self.records if all(self._values_of(k, i) & set(v) for k, v in parsed.items())}
         return parsed, ids
+
+    def _values_of(self, key: str, doc_id: str) -> set[str]:
+        # A record added to the inner retriever after this wrapper was made (a live index update)
+        # is read the first time it is seen.
+        cache = self._index[key]
+        if doc_id not in cache:
+            cache[doc_id] = _values(self.records[doc_id], self.rules[key])
+        return cache[doc_id]
 
     def search(self, query: str, k: int) -> list[Hit]:
         check_search(query, k, len(self))

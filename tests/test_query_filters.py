@@ -89,3 +89,20 @@ def test_a_filter_on_an_unknown_field_or_key_is_refused():
         FilteredRetriever(BM25Retriever(DOCS), {"price": "price"})
     with pytest.raises(RetrieverError, match="larger than"):
         FilteredRetriever(BM25Retriever(DOCS)).search("soup", k=4)
+
+
+def test_documents_added_to_the_inner_retriever_later_are_filtered_too():
+    from course_lib.vectorstore import Hit
+
+    class Growing:  # a live index: records arrive after the filter is made
+        def __init__(self, docs):
+            self.records = {d["id"]: d for d in docs}
+
+        def search(self, query, k):
+            return [Hit(i, 1.0, {}) for i in list(self.records)[:k]]
+
+    inner = Growing(DOCS)
+    filtered = FilteredRetriever(inner)
+    inner.records["wed"] = {"id": "wed", "text": "Menu: pea soup", "date": "2026-01-07", "dishes": [{"code": "D-301"}]}
+    assert [h.id for h in filtered.search("soup on Wednesday 7 January", k=1)] == ["wed"]
+    assert [h.id for h in filtered.search("what is D-301?", k=1)] == ["wed"]
