@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Hashable, Iterable, Mapping, Sequence
 
-__all__ = ["recall_at_k", "precision_at_k", "reciprocal_rank", "mrr", "ndcg_at_k", "per_query",
+__all__ = ["recall_at_k", "success_at_k", "precision_at_k", "reciprocal_rank", "mrr", "ndcg_at_k", "per_query",
            "evaluate_run", "evaluate_by_group"]
 
 Relevance = Mapping[Hashable, float] | Iterable[Hashable]
@@ -187,3 +187,18 @@ def evaluate_by_group(run: Mapping[Hashable, Sequence[Hashable]], qrels: Mapping
     for qid, row in table.items():
         grouped.setdefault(groups[qid], []).append(row)
     return {group: _means(rows) for group, rows in grouped.items()}
+
+
+def success_at_k(run: Mapping[Hashable, Sequence[Hashable]], qrels: Mapping[Hashable, Relevance], k: int) -> Any:
+    """Judged queries with at least one relevant document in their top ``k``, as k/n with its interval.
+
+    The rate that matters for RAG, which pastes a handful of passages into the prompt: was any
+    right document among them? (trec_eval's ``success_k``.)
+
+    >>> print(success_at_k({"q1": ["a", "b"], "q2": ["c", "d"]}, {"q1": {"b"}, "q2": {"e"}}, k=2))
+    1/2 = 50% (95% CI 9–91%)
+    """
+    from course_lib.stats import proportion_of
+
+    k = _check_k(k)
+    return proportion_of(recall_at_k(run[q], qrels[q], k) > 0 for q in _check_run(run, qrels))

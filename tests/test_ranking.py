@@ -133,3 +133,12 @@ def test_an_empty_run_or_a_run_without_any_judged_query_is_refused():
         recall_at_k(["a"], set(), 1)
     with pytest.raises(TypeError, match="not one string"):
         recall_at_k("abc", {"a"}, 1)
+
+
+def test_success_at_k_counts_queries_with_any_relevant_document_in_their_top_k():
+    from course_lib.ranking import success_at_k
+
+    run = {"q1": ["x", "a", "y"], "q2": ["y", "x", "b"], "q3": ["b"], "q4": ["a"]}
+    qrels = {"q1": {"a", "z"}, "q2": {"b"}, "q3": {"z"}, "q4": {}}          # q4 has nothing relevant: skipped
+    at2, at3 = success_at_k(run, qrels, 2), success_at_k(run, qrels, 3)
+    assert (at2.k, at2.n) == (1, 3) and (at3.k, at3.n) == (2, 3)
