@@ -119,7 +119,7 @@ sweeps: setup
 	$(BIN)/python -m course_lib.sweeps --seeds $(SEEDS)
 
 # Lesson 07's full evaluation (all 92 test prompts, base / last 6 layers / LoRA, three training seeds; about
-# 25 minutes): results/lesson07_evaluation.json, shown by lessons 05 and 07.
+# 40 minutes on 2 cores): results/lesson07_evaluation.json, shown by lessons 05 and 07.
 evaluation: setup
 	$(BIN)/python -m course_lib.evaluation --seeds $(SEEDS)
 

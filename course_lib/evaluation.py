@@ -11,7 +11,7 @@ Lesson 07 scores one training run of each model on 64 test prompts. The full eva
 92 test prompts, three training seeds, mean ± standard deviation) takes longer than a notebook
 may, so a command runs it and writes ``results/lesson07_evaluation.json`` for lessons 05 and 07::
 
-    python -m course_lib.evaluation --seeds 0 1 2      # make evaluation; about 25 minutes on 2 cores
+    python -m course_lib.evaluation --seeds 0 1 2      # make evaluation; about 40 minutes on 2 busy cores
 """
 from __future__ import annotations
 
@@ -159,7 +159,7 @@ def table(rows: Sequence[Mapping[str, Any]], baseline: str = "base", metrics: Se
 
 def load_results(path: Any = RESULTS) -> dict:
     """The stored full evaluation (``runs``: date and command; ``rows``: one per system and seed)."""
-    return results.load(path, "make evaluation", "about 25 minutes on 2 cores")
+    return results.load(path, "make evaluation", "about 40 minutes on 2 cores")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
