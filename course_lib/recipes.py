@@ -43,6 +43,12 @@ class Recipe:
     targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
     virtual_tokens: int = 0
     seed: int = 0
+    # What the model learns from (lesson 11): "dialogues" (the person), "facts" (the knowledge base as
+    # question-answer pairs, ``paraphrases`` wordings per fact) or "raft" (questions over retrieved context);
+    # ``kinds`` are the knowledge-base document kinds the facts come from.
+    data: str = "dialogues"
+    paraphrases: int = 1
+    kinds: tuple[str, ...] = ("menu",)
 
 
 RECIPES: dict[str, Recipe] = {
@@ -50,6 +56,14 @@ RECIPES: dict[str, Recipe] = {
     "lesson06-lora16": Recipe("lora", rank=16, alpha=32, lr=1e-3),
     "lesson06-prompt32": Recipe("prompt", virtual_tokens=32, lr=3e-2),
 }
+DATA = ("dialogues", "facts", "raft")
+# Fields added after lessons 05-07 trained their models: stored only when set, so that the settings (and so the
+# stored weights and answers) of the earlier recipes stay what they were.
+_LATER_FIELDS = {"data": "dialogues", "paraphrases": 1, "kinds": ("menu",)}
+
+
+def _fields(rec: "Recipe") -> dict:
+    return {k: v for k, v in asdict(rec).items() if not (k in _LATER_FIELDS and v == _LATER_FIELDS[k])}
 
 
 def nested_sample(rows: Sequence[Any], n: int, seed: int = 0, core: int = CORE) -> list:
@@ -93,6 +107,11 @@ def subsets(tokenizer: Any, rec: Recipe) -> tuple[list[dict], list[dict]]:
     """The recipe's training and validation examples (label-masked, from ``data.training_set``)."""
     from course_lib import data
 
+    if rec.data != "dialogues":
+        from course_lib.hybrid import training_rows
+
+        rows, held_out = training_rows(rec)
+        return data.training_set(tokenizer, rows, max_length=1024), data.training_set(tokenizer, held_out, max_length=1024)
     train = nested_sample(data.training_set(tokenizer, "train"), rec.train_examples, rec.seed)
     validation = random.Random(rec.seed).sample(data.training_set(tokenizer, "validation"), rec.eval_examples)
     return train, validation
@@ -102,7 +121,7 @@ def settings(rec: Recipe, train: Sequence[Mapping], validation: Sequence[Mapping
     """Everything the trained weights depend on, as stored beside them: recipe, base model, example ids."""
     from course_lib.models import llm_label
 
-    return {**asdict(rec), "base": llm_label(), "train_ids": sorted(e["id"] for e in train),
+    return {**_fields(rec), "base": llm_label(), "train_ids": sorted(e["id"] for e in train),
             "eval_ids": sorted(e["id"] for e in validation)}
 
 
@@ -125,7 +144,7 @@ def artifact_name(name: str, rec: Recipe) -> str:
     """
     if RECIPES.get(name) == rec:
         return name
-    return f"{name}-{_digest(asdict(rec))}"
+    return f"{name}-{_digest(_fields(rec))}"
 
 
 def _digest(value: Any) -> str:

@@ -1,0 +1,64 @@
+"""Specification of course_lib.hybrid and of the recipes that learn from the knowledge base (lesson 11):
+the facts recipes with 1 and 5 paraphrases share their facts, validation asks them in a held-out wording,
+and adding these recipes left the stored key of every earlier recipe unchanged."""
+import pytest
+
+from course_lib import recipes
+from course_lib.hybrid import WORDINGS, training_rows
+from course_lib.recipes import Recipe
+
+
+def facts_recipe(paraphrases, **changes):
+    return Recipe("lora", data="facts", paraphrases=paraphrases, train_examples=12, eval_examples=5, **changes)
+
+
+def test_one_and_five_paraphrases_teach_the_same_facts_and_nest():
+    one, _ = training_rows(facts_recipe(1))
+    five, _ = training_rows(facts_recipe(5))
+    assert len(one) == 12 and len(five) == 60
+    assert {r["fact_index"] for r in one} == {r["fact_index"] for r in five}
+    # the single wording of each fact is one of its five
+    assert {r["question"] for r in one} <= {r["question"] for r in five}
+    for fact in {r["fact_index"] for r in five}:
+        assert len({r["question"] for r in five if r["fact_index"] == fact}) == 5
+
+
+def test_validation_asks_trained_facts_in_a_wording_never_trained_on():
+    train, validation = training_rows(facts_recipe(5))
+    assert len(validation) == 5
+    trained = {r["fact_index"] for r in train}
+    assert all(v["fact_index"] in trained for v in validation)
+    assert not {v["question"] for v in validation} & {r["question"] for r in train}
+
+
+def test_a_larger_fact_set_starts_with_the_smaller_one():
+    small, _ = training_rows(facts_recipe(1))
+    large, _ = training_rows(Recipe("lora", data="facts", train_examples=30, eval_examples=5))
+    assert [r["fact_index"] for r in large[:12]] == [r["fact_index"] for r in small]
+
+
+def test_raft_rows_split_into_training_and_validation_in_order():
+    train, validation = training_rows(Recipe("lora", data="raft", train_examples=8, eval_examples=3))
+    assert len(train) == 8 and len(validation) == 3
+    assert all(m["role"] == "system" for m in (r["messages"][0] for r in train + validation))
+
+
+@pytest.mark.parametrize("paraphrases", [0, WORDINGS])
+def test_paraphrases_must_leave_one_wording_for_validation(paraphrases):
+    with pytest.raises(ValueError, match=f"from 1 to {WORDINGS - 1}"):
+        training_rows(facts_recipe(paraphrases))
+
+
+def test_dialogue_recipes_are_not_built_here():
+    with pytest.raises(ValueError, match="'facts' or 'raft'"):
+        training_rows(Recipe("lora"))
+
+
+def test_earlier_recipes_keep_their_stored_names_and_settings(tokenizer):
+    # The names of seed variants as they were before the data fields existed (printed by that version).
+    assert recipes.artifact_name("lesson06-lora16", recipes.recipe("lesson06-lora16", seed=1)) == "lesson06-lora16-5d06525c"
+    assert recipes.artifact_name("lesson06-lora16", recipes.recipe("lesson06-lora16", seed=2)) == "lesson06-lora16-5a116849"
+    stored = recipes.stored_settings(recipes.recipe("lesson06-lora16"), tokenizer)
+    assert not {"data", "paraphrases", "kinds"} & set(stored)
+    facts = recipes.stored_settings(facts_recipe(5), tokenizer)
+    assert facts["data"] == "facts" and facts["paraphrases"] == 5 and len(facts["train_ids"]) == 60
