@@ -3,8 +3,8 @@
 #   make test   create the environment on first use, then run every test (slow ones included),
 #               the doctests and every notebook
 # Also: make unit (fast tests only, under a minute), make doctor (check this machine),
-#   make budget (measure each notebook's run time and peak memory), make sweeps and make evaluation (long
-#   runs whose results are committed under results/), make setup, make lock, make clean.
+#   make budget (measure each notebook's run time and peak memory), make sweeps, make evaluation and
+#   make rag-evaluation (long runs whose results are committed under results/), make setup, make lock, make clean.
 #   NO_BROWSER=1 make lab   starts the server without opening a browser (PORT=8888 by default).
 #   TORCH=cuda make lab     installs PyTorch's CUDA build on Linux (the default is the CPU build).
 
@@ -62,7 +62,7 @@ else
 TORCH_STEP = echo "TORCH=$(TORCH) is not known: use TORCH=cpu or TORCH=cuda." && exit 1
 endif
 
-.PHONY: setup lab test unit doctor budget sweeps evaluation lock clean
+.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation lock clean
 
 setup: $(STAMP)
 
@@ -122,6 +122,13 @@ sweeps: setup
 # 40 minutes on 2 cores): results/lesson07_evaluation.json, shown by lessons 05 and 07.
 evaluation: setup
 	$(BIN)/python -m course_lib.evaluation --seeds $(SEEDS)
+
+# Lessons 09 and 10 on every question (RAG, the knowledge update with the LoRA trained with each seed, all 48
+# attack questions; the reranker, HyDE and RAG end to end, the weighted hybrid tuned on one split per seed):
+# results/lesson09_rag.json and results/lesson10_retrieval.json, shown by lessons 09 and 10.
+rag-evaluation: setup
+	$(BIN)/python -m course_lib.rag_evaluation --seeds $(SEEDS)
+	$(BIN)/python -m course_lib.retrieval_evaluation --seeds $(SEEDS)
 
 # Re-resolve requirements.txt from requirements.in (uv pip compile) and regenerate environment.yml.
 lock: setup

@@ -89,11 +89,16 @@ class LLMReranker:
             enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
             enc = enc.to(self.model.device)
             with torch.no_grad():
-                logits = self.model(**enc).logits
-            # The last real token of each row, whichever side the tokenizer pads on.
-            mask = enc["attention_mask"]
-            last = mask.shape[1] - 1 - torch.argmax(mask.flip(1), dim=1)
-            probs = torch.softmax(logits[torch.arange(len(prompts)), last].float(), dim=-1)
+                if self.tokenizer.padding_side == "left":
+                    # Every row ends at the last position, so only its logits are computed: the vocabulary
+                    # projection of every other token would cost memory and time for nothing.
+                    last_logits = self.model(**enc, logits_to_keep=1).logits[:, -1]
+                else:
+                    logits = self.model(**enc).logits
+                    mask = enc["attention_mask"]
+                    last = mask.shape[1] - 1 - torch.argmax(mask.flip(1), dim=1)
+                    last_logits = logits[torch.arange(len(prompts)), last]
+            probs = torch.softmax(last_logits.float(), dim=-1)
             scores += probs[:, self.yes_ids].sum(dim=1).tolist()
         return scores
 

@@ -89,3 +89,41 @@ def describe_runs(stored: Mapping[str, Any]) -> str:
     2026-11-30: make sweeps
     """
     return "\n".join(f"{r['date']}: {r['command']}" for r in stored.get("runs", []))
+
+
+def _text(value: Any) -> str:
+    from course_lib.stats import proportion
+
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return str(proportion(*value)) if value[1] else "-"
+    return str(value)
+
+
+def _pooled(metric: str, p: Mapping[str, Any]) -> str:
+    value = str(p["pooled"]) if p["pooled"] else f"{p['mean']:.1f}"
+    return f"{metric} {value} (mean {p['mean']:.3g} ± {p['sd']:.2g} over {p['seeds']} seeds)"
+
+
+def part_table(stored: Mapping[str, Any], part: str, metrics: Sequence[str]) -> str:
+    """The rows of one ``part`` of the stored results as text: one line per system (and seed), rates as k/n
+    with their 95% interval, and a system's seeds pooled (mean ± sd over seeds) when it has several.
+
+    >>> print(part_table({"rows": [{"part": "accuracy", "system": "RAG", "seed": None, "right": [3, 15]}]},
+    ...             "accuracy", ["right"]))
+    RAG                            right 3/15 = 20% (95% CI 7–45%)
+    """
+    rows = [r for r in stored["rows"] if r["part"] == part]
+    if not rows:
+        runs = describe_runs(stored) or "no run"
+        raise ValueError(f"the results hold no rows of part {part!r} (made by: {runs}); run the command again with that part.")
+    lines = []
+    for r in rows:
+        name = r["system"] + (f" (seed {r['seed']})" if r["seed"] is not None else "")
+        lines.append(f"{name:30} " + "; ".join(f"{m} {_text(r[m])}" for m in metrics if m in r))
+    seeded = sorted({r["system"] for r in rows if r["seed"] is not None})
+    for system in seeded:
+        runs = [r for r in rows if r["system"] == system]
+        if len(runs) > 1:
+            pooled = {m: pool(runs, m) for m in metrics if all(m in r for r in runs)}
+            lines.append(f"{system + ', pooled':30} " + "; ".join(_pooled(m, p) for m, p in pooled.items()))
+    return "\n".join(lines)

@@ -48,3 +48,23 @@ def test_missing_results_name_the_command_that_makes_them(tmp_path):
 def test_each_run_is_described_by_its_date_and_command():
     stored = {"runs": [{"date": "2026-11-29", "command": "make sweeps"}, {"date": "2026-11-30", "command": "make x"}]}
     assert results.describe_runs(stored).splitlines() == ["2026-11-29: make sweeps", "2026-11-30: make x"]
+
+
+def test_part_table_prints_rates_with_intervals_and_pools_a_systems_seeds():
+    stored = {"runs": [], "rows": [
+        {"part": "update", "system": "RAG", "seed": None, "right": [20, 25]},
+        {"part": "update", "system": "lora", "seed": 0, "right": [1, 25]},
+        {"part": "update", "system": "lora", "seed": 1, "right": [3, 25]},
+        {"part": "other", "system": "RAG", "seed": None, "right": [0, 1]}]}
+    lines = results.part_table(stored, "update", ["right"]).splitlines()
+    assert lines[0].startswith("RAG") and "20/25 = 80%" in lines[0]
+    assert lines[1].startswith("lora (seed 0)") and "1/25" in lines[1]
+    # By hand: 4 of 50 answers pooled; the seeds' shares 0.04 and 0.12 have mean 0.08.
+    assert lines[3].startswith("lora, pooled") and "4/50 = 8%" in lines[3] and "mean 0.08" in lines[3]
+    assert len(lines) == 4
+
+
+def test_part_table_names_a_missing_part_and_the_run_that_made_the_file():
+    stored = {"runs": [{"date": "2026-11-30", "command": "make rag-evaluation"}], "rows": []}
+    with pytest.raises(ValueError, match="no rows of part 'safety'.*make rag-evaluation"):
+        results.part_table(stored, "safety", ["mentions"])
