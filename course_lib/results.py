@@ -100,8 +100,8 @@ def _text(value: Any) -> str:
 
 
 def _pooled(metric: str, p: Mapping[str, Any]) -> str:
-    value = str(p["pooled"]) if p["pooled"] else f"{p['mean']:.1f}"
-    return f"{metric} {value} (mean {p['mean']:.3g} ± {p['sd']:.2g} over {p['seeds']} seeds)"
+    spread = f"mean {p['mean']:.3g} ± {p['sd']:.2g} over {p['seeds']} seeds"
+    return f"{metric} {p['pooled']} ({spread})" if p["pooled"] else f"{metric} {spread}"
 
 
 def part_table(stored: Mapping[str, Any], part: str, metrics: Sequence[str]) -> str:

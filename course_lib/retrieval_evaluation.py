@@ -152,7 +152,7 @@ def rag_rows(retrievers: Mapping[str, Any], docs_by_id: Mapping[str, Mapping], m
 
 def load_results(path: Any = RESULTS) -> dict:
     """The stored full run of lesson 10 (``runs``: date and command; ``rows``: one per part, method and seed)."""
-    return results.load(path, COMMAND, "about 30 minutes on 2 cores")
+    return results.load(path, COMMAND, "about 23 minutes on 2 cores")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
