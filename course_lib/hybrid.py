@@ -56,3 +56,63 @@ def training_rows(rec: Any) -> tuple[list[dict], list[dict]]:
     train = [{**r, "fact_index": f} for f in chosen for r in by_fact[f][:rec.paraphrases]]
     held_out = [{**by_fact[f][-1], "fact_index": f} for f in chosen[:rec.eval_examples]]
     return train, held_out
+
+
+def closed_book(model: Any, tokenizer: Any, *, system: str | None = None, max_new_tokens: int = 48) -> Any:
+    """An answerer for ``benchmark.System``: the model alone, greedy, with an optional system prompt
+    (e.g. ``prompts.profile_system_prompt(profile)``: the base model "with the profile prompt").
+
+    >>> answer = closed_book(model, tokenizer)                      # doctest: +SKIP
+    >>> answer(["Which soup is on Monday?"], 1)                     # doctest: +SKIP
+    """
+    from course_lib.models import chat
+
+    def answer(questions: list[str], batch_size: int) -> list[str]:
+        return [g.text for g in chat(model, tokenizer, questions, system=system, max_new_tokens=max_new_tokens,
+                                     batch_size=batch_size, progress=False)]
+    return answer
+
+
+def with_rag(pipeline: Any) -> Any:
+    """An answerer for ``benchmark.System`` from a ``rag.RAG`` pipeline (its answers keep their prompt tokens)."""
+    def answer(questions: list[str], batch_size: int) -> list[Any]:
+        return pipeline.answer_many(questions, batch_size=batch_size, progress=False)
+    return answer
+
+
+class ControlledContext:
+    """A retriever that decides whether the gold documents reach the prompt, for evaluating RAFT.
+
+    ``mode="oracle"``: the question's gold documents first, then the ``inner`` retriever's other hits
+    as distractors; ``"distractors"``: only the inner retriever's hits that are not gold;
+    ``"retrieved"``: the inner retriever unchanged. ``gold`` maps each question text to its gold ids.
+
+    >>> from course_lib.vectorstore import Hit
+    >>> class Fixed:
+    ...     def search(self, query, k): return [Hit(i, 1.0, {}) for i in ["a", "g", "b", "c"][:k]]
+    >>> gold = {"Q?": ["g"]}
+    >>> [h.id for h in ControlledContext(Fixed(), gold, "oracle").search("Q?", 3)]
+    ['g', 'a', 'b']
+    >>> [h.id for h in ControlledContext(Fixed(), gold, "distractors").search("Q?", 3)]
+    ['a', 'b', 'c']
+    """
+
+    MODES = ("oracle", "distractors", "retrieved")
+
+    def __init__(self, inner: Any, gold: dict[str, list[str]], mode: str) -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}.")
+        self.inner, self.gold, self.mode = inner, gold, mode
+
+    def search(self, query: str, k: int) -> list[Any]:
+        from course_lib.vectorstore import Hit
+
+        if self.mode == "retrieved":
+            return self.inner.search(query, k)
+        if query not in self.gold:
+            raise KeyError(f"no gold documents for {query!r}: pass gold={{question: [doc ids]}} for every question asked.")
+        gold = list(self.gold[query])
+        others = [h for h in self.inner.search(query, k + len(gold)) if h.id not in gold]
+        if self.mode == "distractors":
+            return others[:k]
+        return ([Hit(g, 1.0, {"oracle": True}) for g in gold] + others)[:k]

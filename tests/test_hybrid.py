@@ -62,3 +62,35 @@ def test_earlier_recipes_keep_their_stored_names_and_settings(tokenizer):
     assert not {"data", "paraphrases", "kinds"} & set(stored)
     facts = recipes.stored_settings(facts_recipe(5), tokenizer)
     assert facts["data"] == "facts" and facts["paraphrases"] == 5 and len(facts["train_ids"]) == 60
+
+
+# --- the context RAFT is evaluated with ---------------------------------------------------------------
+
+class Ranked:
+    def __init__(self, ids):
+        self.ids = ids
+
+    def search(self, query, k):
+        from course_lib.vectorstore import Hit
+        return [Hit(i, 1.0, {}) for i in self.ids[:k]]
+
+
+def test_oracle_context_puts_every_gold_document_first_then_distractors():
+    from course_lib.hybrid import ControlledContext
+    ctx = ControlledContext(Ranked(["x", "g2", "y", "g1", "z"]), {"q": ["g1", "g2"]}, "oracle")
+    assert [h.id for h in ctx.search("q", 4)] == ["g1", "g2", "x", "y"]
+
+
+def test_distractor_context_never_holds_a_gold_document_even_when_retrieval_finds_it():
+    from course_lib.hybrid import ControlledContext
+    ctx = ControlledContext(Ranked(["g1", "x", "g2", "y", "z"]), {"q": ["g1", "g2"]}, "distractors")
+    assert [h.id for h in ctx.search("q", 3)] == ["x", "y", "z"]
+    assert [h.id for h in ControlledContext(Ranked(["g1", "x"]), {}, "retrieved").search("q", 2)] == ["g1", "x"]
+
+
+def test_controlled_context_refuses_unknown_modes_and_questions_without_gold():
+    from course_lib.hybrid import ControlledContext
+    with pytest.raises(ValueError, match="mode must be one of"):
+        ControlledContext(Ranked([]), {}, "perfect")
+    with pytest.raises(KeyError, match="no gold documents"):
+        ControlledContext(Ranked(["a"]), {}, "oracle").search("q", 1)
