@@ -43,10 +43,10 @@ def score(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]],
           profile: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Right answers, adherence and hallucinations as ``[k, n]``, overall and per question type.
 
-    A question is *answerable* when it has accepted answers and is not ``unanswerable``: right
-    when :func:`course_lib.grading.judge_fact` says correct. It tests *adherence* when it has
-    ``avoid_terms``: kept when the answer recommends none of them (``grading.violations``). An
-    ``unanswerable`` question is *hallucinated* when the answer does not admit not knowing.
+    Right answers and hallucinations are graded by :func:`course_lib.rag.score_answers`: a question
+    that is not ``unanswerable`` is right when ``grading.judge_fact`` says correct, an unanswerable
+    one hallucinated when the answer does not admit not knowing. A question with ``avoid_terms``
+    also tests *adherence*: kept when the answer recommends none of them (``grading.violations``).
 
     >>> qs = [{"type": "weekly_fact", "accepted": ["leek soup"], "avoid_terms": []},
     ...       {"type": "preference", "accepted": ["tofu"], "avoid_terms": ["chicken"]},
@@ -55,27 +55,22 @@ def score(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]],
     >>> s["right"], s["kept preferences"], s["hallucinated"]
     ([1, 2], [0, 1], [0, 1])
     """
-    from course_lib.grading import admits_unknown, judge_fact, violations
+    from course_lib.grading import violations
+    from course_lib.rag import score_answers
 
-    if len(answers) != len(questions):
-        raise ValueError(f"got {len(answers)} answers for {len(questions)} questions; pass one answer per question.")
-    flags: dict[str, dict[str, list[bool]]] = {"right": {}, "kept preferences": {}, "hallucinated": {}}
+    graded = score_answers(answers, questions)      # right and hallucinated: the grading of lesson 09
+    by_type = {t: [p.k, p.n] for t, p in graded["by_type"].items()}
+    kept: dict[str, list[bool]] = {}
     for answer, q in zip(answers, questions):
-        text = _text(answer)
-        if q["type"] == "unanswerable":
-            flags["hallucinated"].setdefault(q["type"], []).append(not admits_unknown(text))
-            continue
-        if q.get("accepted"):
-            flags["right"].setdefault(q["type"], []).append(judge_fact(text, q["accepted"]) == "correct")
-        if q.get("avoid_terms"):
-            kept = not violations(text, q["avoid_terms"], profile=profile)
-            flags["kept preferences"].setdefault(q["type"], []).append(kept)
-    out: dict[str, Any] = {}
-    for metric, per_type in flags.items():
-        every = [f for fs in per_type.values() for f in fs]
-        out[metric] = [sum(every), len(every)]
-        out[f"{metric} by type"] = {t: [sum(fs), len(fs)] for t, fs in per_type.items()}
-    return out
+        if q["type"] != "unanswerable" and q.get("avoid_terms"):
+            kept.setdefault(q["type"], []).append(not violations(_text(answer), q["avoid_terms"], profile=profile))
+    right = {t: c for t, c in by_type.items() if t != "unanswerable"}
+    return {"right": [sum(c[0] for c in right.values()), sum(c[1] for c in right.values())],
+            "right by type": right,
+            "kept preferences": [sum(sum(f) for f in kept.values()), sum(len(f) for f in kept.values())],
+            "kept preferences by type": {t: [sum(f), len(f)] for t, f in kept.items()},
+            "hallucinated": by_type.get("unanswerable", [0, 0]),
+            "hallucinated by type": {t: c for t, c in by_type.items() if t == "unanswerable"}}
 
 
 def run(systems: Sequence[System], questions: Sequence[Mapping[str, Any]], *,
