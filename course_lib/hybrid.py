@@ -58,28 +58,6 @@ def training_rows(rec: Any) -> tuple[list[dict], list[dict]]:
     return train, held_out
 
 
-def closed_book(model: Any, tokenizer: Any, *, system: str | None = None, max_new_tokens: int = 48) -> Any:
-    """An answerer for ``benchmark.System``: the model alone, greedy, with an optional system prompt
-    (e.g. ``prompts.profile_system_prompt(profile)``: the base model "with the profile prompt").
-
-    >>> answer = closed_book(model, tokenizer)                      # doctest: +SKIP
-    >>> answer(["Which soup is on Monday?"], 1)                     # doctest: +SKIP
-    """
-    from course_lib.models import chat
-
-    def answer(questions: list[str], batch_size: int) -> list[str]:
-        return [g.text for g in chat(model, tokenizer, questions, system=system, max_new_tokens=max_new_tokens,
-                                     batch_size=batch_size, progress=False)]
-    return answer
-
-
-def with_rag(pipeline: Any) -> Any:
-    """An answerer for ``benchmark.System`` from a ``rag.RAG`` pipeline (its answers keep their prompt tokens)."""
-    def answer(questions: list[str], batch_size: int) -> list[Any]:
-        return pipeline.answer_many(questions, batch_size=batch_size, progress=False)
-    return answer
-
-
 class ControlledContext:
     """A retriever that decides whether the gold documents reach the prompt, for evaluating RAFT.
 
