@@ -1,7 +1,7 @@
 """Lesson 09's measurements on every question: closed book, RAG, gold context, the update, safety, latency.
 
-Lesson 09 measures on a stated subset (15 answerable and 6 unanswerable questions, 3 questions
-per planted document) to stay within a notebook's five minutes. This module runs the same
+Lesson 09 measures on a stated subset (15 answerable, 6 unanswerable and 6 update_fact questions,
+6 attack questions) to stay within a notebook's five minutes. This module runs the same
 pipeline on every question of the five answerable types, every unanswerable and every
 ``update_fact`` question, all 48 attack questions of ``course_lib.safety``, and lesson 06's LoRA
 trained with several seeds, and writes ``results/lesson09_rag.json`` for the lesson to show::
