@@ -38,9 +38,15 @@ def training_rows(rec: Any) -> tuple[list[dict], list[dict]]:
     from course_lib.knowledge_pairs import knowledge_pairs, raft_examples
     from course_lib.recipes import nested_sample
 
-    docs = data.load_knowledge(list(rec.kinds))
+    docs = [d for d in data.load_knowledge(list(rec.kinds)) if d["id"].startswith(tuple(rec.documents) or "")]
+    if not docs:
+        raise ValueError(f"no {'/'.join(rec.kinds)} records start with {rec.documents}: check the recipe's documents.")
     if rec.data == "raft":
-        rows = raft_examples(docs, n=rec.train_examples + rec.eval_examples, seed=rec.seed)
+        from course_lib.retrieval_evaluation import RAG_CHARS, RAG_K
+
+        # Prompts as the RAG of lessons 10 and 11 builds them: RAG_K passages cut to RAG_CHARS (whole menus).
+        rows = raft_examples(docs, n=rec.train_examples + rec.eval_examples, seed=rec.seed,
+                             distractors=RAG_K - 1, max_chars=RAG_CHARS)
         return rows[:rec.train_examples], rows[rec.train_examples:]
     if rec.data != "facts":
         raise ValueError(f"training_rows() builds 'facts' or 'raft' data, got data={rec.data!r}.")

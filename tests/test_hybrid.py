@@ -94,3 +94,30 @@ def test_controlled_context_refuses_unknown_modes_and_questions_without_gold():
         ControlledContext(Ranked([]), {}, "perfect")
     with pytest.raises(KeyError, match="no gold documents"):
         ControlledContext(Ranked(["a"]), {}, "oracle").search("q", 1)
+
+
+def test_the_lesson11_recipes_learn_only_the_slice_and_never_see_an_evaluation_question():
+    from course_lib import data
+    from course_lib.knowledge_pairs import overlapping_questions
+
+    questions = data.load_questions()
+    for name in ("lesson11-facts1", "lesson11-facts5", "lesson11-raft"):
+        train, validation = training_rows(recipes.recipe(name))
+        assert {r["doc_id"] for r in train + validation} <= {f"{p}-{d}" for p in recipes.SLICE
+                                                               for d in ("mon", "tue", "wed", "thu", "fri")}
+        assert overlapping_questions(train, questions) == []
+    facts1, _ = training_rows(recipes.recipe("lesson11-facts1"))
+    assert len({r["fact_index"] for r in facts1}) == 280     # every fact of the 10 menus
+
+
+def test_raft_prompts_have_the_shape_of_the_rag_they_will_read():
+    from course_lib.retrieval_evaluation import RAG_K
+
+    train, _ = training_rows(recipes.recipe("lesson11-raft"))
+    assert {len(r["doc_ids"]) for r in train if r["oracle"]} == {RAG_K}
+    assert all("..." not in r["messages"][1]["content"] for r in train)   # whole menus, as RAG shows them
+
+
+def test_a_recipe_over_documents_that_do_not_exist_says_so():
+    with pytest.raises(ValueError, match="no menu records start with"):
+        training_rows(Recipe("lora", data="facts", documents=("menu-w99",), train_examples=3, eval_examples=1))
