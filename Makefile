@@ -4,7 +4,7 @@
 #               the doctests and every notebook
 # Also: make unit (fast tests only, under a minute), make doctor (check this machine),
 #   make budget (measure each notebook's run time and peak memory), make sweeps, make evaluation and
-#   make rag-evaluation (long runs whose results are committed under results/), make setup, make lock, make clean.
+#   make rag-evaluation, make benchmark (long runs whose results are committed under results/), make setup, make lock, make clean.
 #   NO_BROWSER=1 make lab   starts the server without opening a browser (PORT=8888 by default).
 #   TORCH=cuda make lab     installs PyTorch's CUDA build on Linux (the default is the CPU build).
 
@@ -62,7 +62,7 @@ else
 TORCH_STEP = echo "TORCH=$(TORCH) is not known: use TORCH=cpu or TORCH=cuda." && exit 1
 endif
 
-.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation lock clean
+.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation benchmark lock clean
 
 setup: $(STAMP)
 
@@ -130,6 +130,10 @@ evaluation: setup
 rag-evaluation: setup
 	$(BIN)/python -m course_lib.rag_evaluation --seeds $(SEEDS)
 	$(BIN)/python -m course_lib.retrieval_evaluation --seeds $(SEEDS)
+
+# Lesson 11's benchmark of every approach (python -m course_lib.capstone --help for its parts).
+benchmark: setup
+	$(BIN)/python -m course_lib.capstone --seeds $(SEEDS)
 
 # Re-resolve requirements.txt from requirements.in (uv pip compile) and regenerate environment.yml.
 lock: setup

@@ -1,0 +1,265 @@
+"""Lesson 11's full benchmark: every approach on the same questions, per seed, plus updates and forgetting.
+
+``python -m course_lib.capstone --seeds 0 1 2`` (``make benchmark``) writes
+``results/lesson11_benchmark.json``. The questions are those about the knowledge slice the
+fact-learning models are trained on (``recipes.SLICE``: the menus of weeks 2 and 3), every
+unanswerable question and every preference question. Systems that are not trained (the base
+model, with and without the profile prompt, and RAG with the base model) answer greedily and
+are run once; the trained ones (the person LoRA of lesson 06, the facts LoRAs with 1 and 5
+paraphrases, RAFT) are trained with each seed. The knowledge update and the forgetting
+request are measured once, with seed 0. ``--limit N`` gives a quick check on N questions.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import tempfile
+import time
+from typing import Any, Mapping, Sequence
+
+from course_lib import results
+from course_lib.benchmark import Answerer, System, run
+from course_lib.recipes import SLICE
+
+RESULTS = results.RESULTS_DIR / "lesson11_benchmark.json"
+COMMAND = "make benchmark"
+TRAINED = ("lesson06-lora16", "lesson11-facts1", "lesson11-facts5", "lesson11-raft")
+
+
+def benchmark_questions(limit: int | None = None) -> list[dict]:
+    """The slice's questions (every gold document in ``recipes.SLICE``), unanswerable and preference questions.
+
+    >>> from collections import Counter
+    >>> sorted(Counter(q["type"] for q in benchmark_questions()).items())
+    [('keyword', 4), ('preference', 24), ('preference_and_fact', 5), ('unanswerable', 24), ('weekly_fact', 9)]
+    """
+    from course_lib import data
+    from course_lib.training import stratified_sample
+
+    chosen = [q for q in data.load_questions()
+              if (q["gold_doc_ids"] and all(i.startswith(SLICE) for i in q["gold_doc_ids"]))
+              or q["type"] in ("unanswerable", "preference")]
+    return chosen if limit is None else stratified_sample(chosen, min(limit, len(chosen)), key="type")
+
+
+def closed_book(model: Any, tokenizer: Any, system: str | None = None) -> Answerer:
+    """An answerer that asks ``model`` the bare question, after ``system`` when given (the profile prompt)."""
+    from course_lib.models import chat
+    from course_lib.retrieval_evaluation import RAG_TOKENS
+
+    def answer(questions: list[str], batch_size: int) -> list[Any]:
+        return chat(model, tokenizer, questions, system=system, max_new_tokens=RAG_TOKENS, batch_size=batch_size,
+                    progress=False)
+    return answer
+
+
+def with_rag(retriever: Any, documents: Mapping[str, Mapping], model: Any, tokenizer: Any) -> Answerer:
+    """An answerer that is lesson 10's RAG: ``RAG_K`` passages cut to ``RAG_CHARS``, ``RAG_TOKENS`` new tokens."""
+    from course_lib.rag import RAG
+    from course_lib.retrieval_evaluation import RAG_K, RAG_TOKENS, first_chars
+
+    pipeline = RAG(retriever, documents, model, tokenizer, k=RAG_K, max_new_tokens=RAG_TOKENS, passage_filter=first_chars)
+    return lambda questions, batch_size: pipeline.answer_many(questions, batch_size=batch_size, progress=False)
+
+
+def best_retriever(docs: Sequence[Mapping]) -> Any:
+    """Lesson 10's best retriever for the RAG answers: BM25 restricted by the dates and codes in the question."""
+    from course_lib.query_filters import FilteredRetriever
+    from course_lib.retrievers import BM25Retriever
+
+    return FilteredRetriever(BM25Retriever(docs))
+
+
+def _rows(systems: Sequence[System], questions: Sequence[Mapping], seed: Any) -> list[dict]:
+    from course_lib import data
+
+    rows = run(systems, questions, profile=data.load_profile(), batch_size=8, latency_questions=3)
+    return [{"part": "benchmark", "seed": seed, **r} for r in rows]
+
+
+def untrained_rows(model: Any, tokenizer: Any, retriever: Any, documents: Mapping, questions: Sequence[Mapping],
+                   index_seconds: float) -> list[dict]:
+    """The base model closed book (with and without the profile prompt) and with RAG (retrieved, oracle, distractors)."""
+    from course_lib import data
+    from course_lib.hybrid import ControlledContext
+    from course_lib.prompts import profile_system_prompt
+
+    gold = {q["question"]: q["gold_doc_ids"] for q in questions}
+    built = f"BM25 index of {len(documents)} records"
+    systems = [System("base", closed_book(model, tokenizer)),
+               System("base + profile prompt", closed_book(model, tokenizer, profile_system_prompt(data.load_profile()))),
+               System("RAG", with_rag(retriever, documents, model, tokenizer), index_seconds, built)]
+    systems += [System(f"RAG, {mode} context", with_rag(ControlledContext(retriever, gold, mode), documents, model,
+                                                         tokenizer), index_seconds, built)
+                for mode in ("oracle", "distractors")]
+    return _rows(systems, questions, seed="greedy")
+
+
+def _built(name: str, tokenizer: Any, seed: int) -> Any:
+    from course_lib.models import load_llm
+    from course_lib.recipes import build, recipe
+
+    fresh, _ = load_llm(verbose=False)
+    return build(name, fresh, tokenizer, recipe(name, seed=seed), progress=False)
+
+
+def trained_rows(name: str, seed: int, tokenizer: Any, retriever: Any, documents: Mapping,
+                 questions: Sequence[Mapping]) -> list[dict]:
+    """Recipe ``name`` trained with ``seed`` (or read from ``artifacts/``), closed book and, where it reads, with RAG."""
+    from course_lib.hybrid import ControlledContext
+
+    built = _built(name, tokenizer, seed)
+    how = f"training {built.run.settings['train_examples']} examples"
+    model, secs = built.model, built.run.seconds
+    label = {"lesson06-lora16": "person LoRA", "lesson11-facts1": "facts LoRA, 1 wording",
+             "lesson11-facts5": "facts LoRA, 5 wordings", "lesson11-raft": "RAFT"}[name]
+    systems = [System(label, closed_book(model, tokenizer), secs, how)]
+    if name == "lesson06-lora16":
+        systems.append(System("hybrid A: person LoRA + RAG", with_rag(retriever, documents, model, tokenizer), secs, how))
+    if name == "lesson11-raft":
+        gold = {q["question"]: q["gold_doc_ids"] for q in questions}
+        systems = [System("RAFT + RAG", with_rag(retriever, documents, model, tokenizer), secs, how)]
+        systems += [System(f"RAFT, {mode} context", with_rag(ControlledContext(retriever, gold, mode), documents,
+                                                              model, tokenizer), secs, how)
+                    for mode in ("oracle", "distractors")]
+    rows = _rows(systems, questions, seed)
+    del built, model
+    gc.collect()
+    return rows
+
+
+def update_rows(model: Any, tokenizer: Any, docs: Sequence[Mapping], seed: int = 0) -> list[dict]:
+    """A knowledge update (the week-10 menus): RAG re-indexes, the facts LoRA is retrained; both asked after."""
+    from course_lib import data
+    from course_lib.models import load_llm
+    from course_lib.recipes import build, recipe
+    from course_lib.rag import score_answers
+
+    update, qs = data.load_update(), data.load_questions(["update_fact"])
+    texts = [q["question"] for q in qs]
+    began = time.perf_counter()
+    retriever = best_retriever(list(docs) + update)
+    reindex = time.perf_counter() - began
+    documents = {d["id"]: d for d in list(docs) + update}
+    rows = []
+
+    def row(system: str, answers: list, seconds: float, how: str) -> dict:
+        right = score_answers(answers, qs)["accuracy"]
+        return {"part": "update", "system": system, "seed": seed, "right": [right.k, right.n],
+                "update seconds": round(seconds, 3), "how": how}
+
+    rows.append(row("RAG", with_rag(retriever, documents, model, tokenizer)(texts, 8), reindex,
+                    f"BM25 rebuilt over {len(documents)} records"))
+    stale = _built("lesson11-facts1", tokenizer, seed)
+    rows.append(row("facts LoRA, 1 wording, not retrained", closed_book(stale.model, tokenizer)(texts, 8), 0.0,
+                    "nothing done"))
+    del stale
+    fresh, _ = load_llm(verbose=False)
+    rec = recipe("lesson11-facts1", seed=seed, documents=SLICE + ("menu-w10",), train_examples=420)
+    retrained = build("lesson11-facts1", fresh, tokenizer, rec, progress=False)
+    rows.append(row("facts LoRA, 1 wording, retrained", closed_book(retrained.model, tokenizer)(texts, 8),
+                    retrained.run.seconds, f"training {retrained.run.settings['train_examples']} examples"))
+    del retrained, fresh
+    gc.collect()
+    return rows
+
+
+def forgetting_rows(model: Any, tokenizer: Any, docs: Sequence[Mapping], seed: int = 0,
+                    facts: int | None = None) -> list[dict]:
+    """A request to forget :data:`forgetting.HEALTH_RECORD`: deleted from the index, or trained into a LoRA.
+
+    The LoRA learns the record's five wordings among the facts of ``lesson11-facts1`` (``facts`` of
+    them; all by default), then is trained again without the record: the only way to take it out.
+    """
+    from course_lib import data, forgetting, training
+    from course_lib.hybrid import training_rows
+    from course_lib.models import load_llm
+    from course_lib.recipes import prepare, recipe
+
+    indexed = list(docs) + [forgetting.HEALTH_RECORD]
+    documents = {d["id"]: d for d in indexed}
+
+    def leaked(answerer: Answerer) -> list[int]:
+        found = forgetting.leaks(forgetting.ask(answerer))
+        return [sum(found), len(found)]
+
+    rows = [{"part": "forget", "system": "RAG, record indexed", "seed": seed,
+             "leaks": leaked(with_rag(best_retriever(indexed), documents, model, tokenizer)), "seconds": 0.0}]
+    began = time.perf_counter()
+    after = best_retriever(forgetting.without(indexed, forgetting.HEALTH_RECORD["id"]))
+    rows.append({"part": "forget", "system": "RAG, record deleted", "seed": seed, "seconds": round(time.perf_counter() - began, 3),
+                 "leaks": leaked(with_rag(after, documents, model, tokenizer))})
+    rec = recipe("lesson11-facts1", seed=seed, **({"train_examples": facts} if facts else {}))
+    facts_rows, held_out = training_rows(rec)
+    for system, rows_used in (("facts LoRA trained with the record", facts_rows + forgetting.record_pairs(5, seed)),
+                              ("facts LoRA retrained without it", facts_rows)):
+        fresh, _ = load_llm(verbose=False)
+        lora = prepare(fresh, rec)
+        run_ = training.train_with_trainer(
+            lora, tokenizer, data.training_set(tokenizer, rows_used, max_length=256),
+            data.training_set(tokenizer, held_out, max_length=256), tempfile.mkdtemp(), epochs=rec.epochs, lr=rec.lr,
+            batch_size=rec.batch_size, accumulate=rec.accumulate, eval_steps=rec.eval_steps, seed=seed,
+            keep_best=False, progress=False)      # the last weights: what training on the record left in them
+        rows.append({"part": "forget", "system": system, "seed": seed, "seconds": round(run_.seconds, 1),
+                     "leaks": leaked(closed_book(lora, tokenizer))})
+        del lora, fresh
+        gc.collect()
+    return rows
+
+
+def load_results(path: Any = RESULTS) -> dict:
+    """The stored full benchmark (``runs``: date and command; ``rows``: one per part, system and seed)."""
+    return results.load(path, COMMAND, "about 90 minutes on 2 cores")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from course_lib import data
+    from course_lib.models import load_llm, load_tokenizer
+
+    parser = argparse.ArgumentParser(prog="python -m course_lib.capstone", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds of the trained systems")
+    parser.add_argument("--parts", nargs="+", default=["untrained", "trained", "update", "forget"],
+                        choices=["untrained", "trained", "update", "forget"])
+    parser.add_argument("--systems", nargs="+", default=list(TRAINED), choices=list(TRAINED),
+                        help="which trained recipes to run")
+    parser.add_argument("--limit", type=int, default=None, help="a quick check: this many questions, not all")
+    parser.add_argument("--forget-facts", type=int, default=None,
+                        help="facts trained beside the health record (default: all 280 of the slice)")
+    parser.add_argument("--out", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    command = "python -m course_lib.capstone " + " ".join(argv if argv is not None else sys.argv[1:])
+    questions = benchmark_questions(args.limit)
+    docs = data.load_knowledge()
+    began = time.perf_counter()
+    retriever = best_retriever(docs)
+    index_seconds = time.perf_counter() - began
+    documents = {d["id"]: d for d in docs}
+    tokenizer = load_tokenizer()
+    model, _ = load_llm(verbose=False)
+
+    def save(rows: list[dict], part: str, started: float) -> None:
+        results.save(rows, command.strip(), args.out, key=("part", "system", "seed"), questions=len(questions))
+        print(f"{part}: {time.perf_counter() - started:.0f} s, wrote {args.out}", flush=True)
+
+    if "untrained" in args.parts:
+        started = time.perf_counter()
+        save(untrained_rows(model, tokenizer, retriever, documents, questions, index_seconds), "untrained", started)
+    del model       # each trained system loads its own copy: measure its memory without a second model beside it
+    gc.collect()
+    for seed in args.seeds if "trained" in args.parts else []:
+        for name in args.systems:
+            started = time.perf_counter()
+            save(trained_rows(name, seed, tokenizer, retriever, documents, questions), f"{name} seed {seed}", started)
+    model, _ = load_llm(verbose=False)
+    if "update" in args.parts:
+        started = time.perf_counter()
+        save(update_rows(model, tokenizer, docs), "update", started)
+    if "forget" in args.parts:
+        started = time.perf_counter()
+        save(forgetting_rows(model, tokenizer, docs, facts=args.forget_facts), "forget", started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
