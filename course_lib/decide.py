@@ -13,7 +13,7 @@ questionnaire widget and the lesson's exercise checks.
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Mapping, NamedTuple
 
 
@@ -133,15 +133,23 @@ class Recommendation:
     choice: Choice
     reasons: list[str]
     scores: dict[str, int]
+    # reason -> what the course measured about its rule (lessons 07-11, read from results/)
+    measured: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         head = f"Recommendation: {self.choice}  (RAG {self.scores['RAG']}, " \
                f"fine-tuning {self.scores['fine-tuning']})"
-        return "\n".join([head] + [f"  - {r}" for r in self.reasons])
+        lines = [head]
+        for r in self.reasons:
+            lines += [f"  - {r}"] + ([f"      measured: {self.measured[r]}"] if r in self.measured else [])
+        return "\n".join(lines)
 
     def to_html(self) -> str:
         """The verdict as a small HTML block (used by the questionnaire)."""
-        items = "".join(f"<li>{html.escape(r)}</li>" for r in self.reasons)
+        def cite(r: str) -> str:
+            return (f"<br><small><i>measured: {html.escape(self.measured[r])}</i></small>"
+                    if r in self.measured else "")
+        items = "".join(f"<li>{html.escape(r)}{cite(r)}</li>" for r in self.reasons)
         return (f"<b>Recommendation: {self.choice}</b> (RAG {self.scores['RAG']}, "
                 f"fine-tuning {self.scores['fine-tuning']})<ul>{items}</ul>")
 
@@ -151,7 +159,7 @@ def _points(rag: int, ft: int) -> str:
     return ", ".join(parts)
 
 
-def recommend(project: Project | Mapping[str, str]) -> Recommendation:
+def recommend(project: Project | Mapping[str, str], cite: bool = True) -> Recommendation:
     """Recommend RAG, fine-tuning or a hybrid for a project, with reasons.
 
     Each answer adds the points in :data:`TASK_RULES` (if listed there for the
@@ -161,6 +169,8 @@ def recommend(project: Project | Mapping[str, str]) -> Recommendation:
     positive, and a tie goes to RAG, which needs no training and is undone by
     removing documents. When neither score is positive, no approach has earned
     its cost yet: the verdict is "start with a prompt" (prompt engineering first).
+    With ``cite`` a reason whose rule the course measured carries that measurement
+    (``course_lib.evidence.rule_evidence``, read from the committed results).
 
     >>> recommend(DIET_BOT).choice
     'hybrid'
@@ -174,12 +184,19 @@ def recommend(project: Project | Mapping[str, str]) -> Recommendation:
         raise TypeError(f"recommend() takes a Project or a dict of answers, got {type(project).__name__}.")
     rag = ft = 0
     reasons: list[str] = []
+    measured: dict[str, str] = {}
     for name in QUESTIONS:
         value = getattr(project, name)
         d_rag, d_ft, why = TASK_RULES.get((name, value, project.task)) or RULES.get((name, value), (0, 0, ""))
         if d_rag or d_ft:
             rag, ft = rag + d_rag, ft + d_ft
             reasons.append(f"{name}={value!r}: {why} ({_points(d_rag, d_ft)}).")
+            if cite:
+                from course_lib.evidence import rule_evidence  # evidence imports this module
+
+                line = rule_evidence(name, value, project.task)
+                if line:
+                    measured[reasons[-1]] = line
     if max(rag, ft) <= 0:
         # Recommending an approach whose answers count against it would be advice against the evidence.
         choice: Choice = PROMPT_FIRST
@@ -197,7 +214,7 @@ def recommend(project: Project | Mapping[str, str]) -> Recommendation:
     if 0 < max(rag, ft) <= WEAK_MAX:
         reasons.append(f"A weak case ({choice} scores only {max(rag, ft)}): try a good prompt first, "
                        "and collect documents or examples.")
-    return Recommendation(choice, reasons, {"RAG": rag, "fine-tuning": ft})
+    return Recommendation(choice, reasons, {"RAG": rag, "fine-tuning": ft}, measured)
 
 
 # The running example's own answers.
