@@ -1,0 +1,103 @@
+"""Exercise checks of lesson 11 (hybrids, the benchmark, and how to choose).
+
+Each check returns a :class:`~course_lib.exercises.Feedback`. The expected values come from the
+two straight cost lines (setup + queries x seconds per query + updates x seconds per update),
+worked out here independently of :mod:`course_lib.cost`, and from a significance test of the
+learner's own benchmark rows (:func:`course_lib.stats.compare`).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from course_lib.exercises import Feedback, close_to, not_answered, report
+
+OUTCOMES = ("better", "same", "worse")
+
+
+def _crossing(fixed_gap: float, slope_gap: float) -> float | None:
+    """Where ``fixed_gap + x * slope_gap`` reaches 0 for good (x >= 0), or None if it never does."""
+    if slope_gap >= 0:
+        return 0.0 if fixed_gap <= 0 and slope_gap == 0 else None
+    return max(0.0, fixed_gap / -slope_gap)
+
+
+def check_break_even_queries(answer: Any, tuned: Any, rag: Any) -> Feedback:
+    """Exercise: after how many queries does the fine-tuned system (``tuned``) cost no more than RAG?
+
+    Both are ``cost.SystemCost``; with no updates the answer is
+    (setup of tuned - setup of RAG) / (seconds per query of RAG - seconds per query of tuned).
+
+    >>> from course_lib.cost import SystemCost
+    >>> ft, rag = SystemCost("ft", 0.3, 60, 80, 80), SystemCost("rag", 0.5, 400, 2, 0.2)
+    >>> bool(check_break_even_queries(390, ft, rag)), bool(check_break_even_queries(160, ft, rag))
+    (True, False)
+    """
+    expected = _crossing(tuned.setup_seconds - rag.setup_seconds, tuned.seconds_per_query - rag.seconds_per_query)
+    hint = ("The cost lines are setup + queries × seconds per query. They cross where the extra setup the "
+            "fine-tuned model paid equals what it saves per query times the number of queries.")
+    missing = not_answered(answer, hint)
+    if missing:
+        return report(missing)
+    if expected is None:
+        ok = answer is None
+        return report(Feedback(ok, "Right: it never catches up." if ok else
+                               "Here the fine-tuned system is no faster per query, so it never pays its "
+                               "training back: the answer is None.", "" if ok else hint))
+    feedback = close_to(answer, expected, max(1.0, 0.01 * expected), "the break-even number of queries", hint)
+    if not feedback.ok and isinstance(answer, (int, float)) and expected and abs(answer - tuned.setup_seconds /
+                                                                                  (rag.seconds_per_query - tuned.seconds_per_query)) <= 1:
+        feedback.hint = "RAG has a setup cost too (building its index): subtract it from the fine-tuned setup."
+    return report(feedback)
+
+
+def check_updates_to_win(answer: Any, tuned: Any, rag: Any, queries: float) -> Feedback:
+    """Exercise: how many knowledge updates, over ``queries`` queries, make RAG no dearer than the fine-tuned model?
+
+    Each update costs the fine-tuned model a retraining and RAG a re-index: the answer is
+    (RAG's total without updates - tuned's total without updates) / (tuned's update cost - RAG's).
+
+    >>> from course_lib.cost import SystemCost
+    >>> ft, rag = SystemCost("ft", 0.3, 60, 80, 80), SystemCost("rag", 0.5, 400, 2, 0.2)
+    >>> bool(check_updates_to_win(1.53, ft, rag, 1000))
+    True
+    """
+    gap = (rag.setup_seconds + queries * rag.seconds_per_query) - (tuned.setup_seconds + queries * tuned.seconds_per_query)
+    expected = _crossing(gap, rag.update_seconds - tuned.update_seconds)
+    hint = ("Write both totals as setup + queries × seconds per query + updates × seconds per update, "
+            "then solve for the number of updates where they are equal.")
+    missing = not_answered(answer, hint)
+    if missing:
+        return report(missing)
+    if expected is None:
+        ok = answer is None
+        return report(Feedback(ok, "Right: no number of updates makes RAG win here." if ok else
+                               "An update costs RAG at least as much as a retraining, so updates never help it: "
+                               "the answer is None.", "" if ok else hint))
+    return report(close_to(answer, expected, max(0.01, 0.01 * expected), "the number of updates", hint))
+
+
+def check_hybrid_prediction(answer: Any, hybrid: Mapping[str, Any], rag: Mapping[str, Any],
+                            metric: str = "right") -> Feedback:
+    """Predict, then run: is hybrid A (person LoRA + RAG) "better", the "same" or "worse" than RAG on ``metric``?
+
+    ``hybrid`` and ``rag`` are rows of ``benchmark.run``; "same" means the difference is within the noise
+    (``stats.compare``). The feedback compares the prediction with what was measured.
+
+    >>> rows = {"right": [9, 10]}, {"right": [1, 10]}
+    >>> bool(check_hybrid_prediction("better", *rows))
+    True
+    """
+    from course_lib.stats import compare, proportion
+
+    missing = not_answered(answer, f"Write one of {OUTCOMES} as a string.")
+    if missing:
+        return report(missing)
+    if answer not in OUTCOMES:
+        return report(Feedback(False, f"Your prediction {answer!r} is not one of {OUTCOMES}.",
+                               "Write exactly 'better', 'same' or 'worse'."))
+    test = compare(proportion(*hybrid[metric]), proportion(*rag[metric]))
+    measured = "same" if not test.distinguishable else ("better" if test.difference > 0 else "worse")
+    ok = answer == measured
+    return report(Feedback(ok, f"Measured: {measured} ({test.sentence}).", "" if ok else
+                           "Compare the two rows' counts and the interval of their difference: a gap inside the "
+                           "noise counts as 'same'."))

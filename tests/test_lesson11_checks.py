@@ -1,0 +1,41 @@
+"""The lesson 11 exercise checks accept the right answers and refuse wrong ones with a hint."""
+from course_lib.cost import SystemCost
+from course_lib.exercises import lesson11
+
+TUNED = SystemCost("fine-tuned", 2.0, 50, setup_seconds=300, update_seconds=300)
+RAG = SystemCost("RAG", 3.0, 700, setup_seconds=0.5, update_seconds=0.5)
+
+
+def test_break_even_queries_is_where_the_two_cost_lines_cross():
+    # (300 - 0.5) / (3.0 - 2.0) = 299.5 queries
+    assert lesson11.check_break_even_queries(299.5, TUNED, RAG)
+    assert lesson11.check_break_even_queries(300, TUNED, RAG)          # within one query
+    assert not lesson11.check_break_even_queries(150, TUNED, RAG)
+    assert not lesson11.check_break_even_queries(..., TUNED, RAG)
+
+
+def test_forgetting_the_index_cost_gets_a_hint_about_it():
+    rag = SystemCost("RAG", 3.0, 700, setup_seconds=50, update_seconds=0.5)
+    wrong = lesson11.check_break_even_queries(300, TUNED, rag)          # right is (300 - 50) / 1 = 250
+    assert not wrong and "setup cost too" in wrong.hint
+
+
+def test_a_fine_tuned_model_that_is_no_faster_never_breaks_even():
+    slow = SystemCost("fine-tuned", 3.5, 50, setup_seconds=300, update_seconds=300)
+    assert lesson11.check_break_even_queries(None, slow, RAG) is not None
+    assert not lesson11.check_break_even_queries(1000, slow, RAG)
+
+
+def test_updates_to_win_solves_the_totals_for_the_number_of_updates():
+    # 1000 queries: RAG 0.5 + 3000 = 3000.5, tuned 300 + 2000 = 2300; gap 700.5 / (300 - 0.5) = 2.339 updates
+    assert lesson11.check_updates_to_win(2.34, TUNED, RAG, 1000)
+    assert not lesson11.check_updates_to_win(1, TUNED, RAG, 1000)
+    assert lesson11.check_updates_to_win(0, TUNED, RAG, 100)            # RAG already cheaper at 100 queries
+
+
+def test_the_hybrid_prediction_is_judged_against_the_noise():
+    assert lesson11.check_hybrid_prediction("better", {"right": [15, 18]}, {"right": [2, 18]})
+    assert lesson11.check_hybrid_prediction("same", {"right": [5, 18]}, {"right": [4, 18]})
+    assert not lesson11.check_hybrid_prediction("better", {"right": [5, 18]}, {"right": [4, 18]})
+    assert not lesson11.check_hybrid_prediction("maybe", {"right": [5, 18]}, {"right": [4, 18]})
+    assert not lesson11.check_hybrid_prediction(..., {"right": [5, 18]}, {"right": [4, 18]})
