@@ -39,3 +39,9 @@ def test_the_hybrid_prediction_is_judged_against_the_noise():
     assert not lesson11.check_hybrid_prediction("better", {"right": [5, 18]}, {"right": [4, 18]})
     assert not lesson11.check_hybrid_prediction("maybe", {"right": [5, 18]}, {"right": [4, 18]})
     assert not lesson11.check_hybrid_prediction(..., {"right": [5, 18]}, {"right": [4, 18]})
+
+
+def test_every_check_says_not_answered_yet_for_the_placeholder():
+    for feedback in (lesson11.check_break_even_queries(..., TUNED, RAG), lesson11.check_updates_to_win(..., TUNED, RAG, 10),
+                     lesson11.check_hybrid_prediction(..., {"right": [1, 2]}, {"right": [1, 2]})):
+        assert not feedback and "not answered yet" in feedback.message

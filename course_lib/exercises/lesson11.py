@@ -36,7 +36,7 @@ def check_break_even_queries(answer: Any, tuned: Any, rag: Any) -> Feedback:
     hint = ("The cost lines are setup + queries × seconds per query. They cross where the extra setup the "
             "fine-tuned model paid equals what it saves per query times the number of queries.")
     missing = not_answered(answer, hint)
-    if missing:
+    if missing is not None:          # a Feedback is falsy when not ok: test for None
         return report(missing)
     if expected is None:
         ok = answer is None
@@ -66,7 +66,7 @@ def check_updates_to_win(answer: Any, tuned: Any, rag: Any, queries: float) -> F
     hint = ("Write both totals as setup + queries × seconds per query + updates × seconds per update, "
             "then solve for the number of updates where they are equal.")
     missing = not_answered(answer, hint)
-    if missing:
+    if missing is not None:          # a Feedback is falsy when not ok: test for None
         return report(missing)
     if expected is None:
         ok = answer is None
@@ -90,7 +90,7 @@ def check_hybrid_prediction(answer: Any, hybrid: Mapping[str, Any], rag: Mapping
     from course_lib.stats import compare, proportion
 
     missing = not_answered(answer, f"Write one of {OUTCOMES} as a string.")
-    if missing:
+    if missing is not None:          # a Feedback is falsy when not ok: test for None
         return report(missing)
     if answer not in OUTCOMES:
         return report(Feedback(False, f"Your prediction {answer!r} is not one of {OUTCOMES}.",
