@@ -206,13 +206,13 @@ def _r(what: str, stem: str, a: str, b: str, metric: str, part: str | None = Non
 L07, L09, L10, L11 = "lesson07_evaluation", "lesson09_rag", "lesson10_retrieval", "lesson11_benchmark"
 HYBRID = "hybrid A: person LoRA + RAG"
 _HYBRID_PARTS: list[Part] = [
-    _r("lesson 11, facts from RAG,", L11, HYBRID, "person LoRA", "right", "benchmark"),
+    _r("lesson 11, facts from RAG,", L11, HYBRID, "person LoRA", "right on facts", "benchmark"),
     _r("behaviour from the LoRA,", L11, HYBRID, "RAG", "kept preferences", "benchmark"),
-    _r("not lost,", L11, HYBRID, "RAG", "right", "benchmark", guard=True),
+    _r("not lost,", L11, HYBRID, "RAG", "right on facts", "benchmark", guard=True),
     _r("not lost,", L11, HYBRID, "person LoRA", "kept preferences", "benchmark", guard=True),
     _hybrid_cost]
 _FACTS: list[Part] = [_r("lesson 09,", L09, "RAG", "closed book", "right", "accuracy"),
-                      _r("lesson 11,", L11, "RAG", "base", "right", "benchmark")]
+                      _r("lesson 11,", L11, "RAG", "base", "right on facts", "benchmark")]
 _BEHAVIOUR: list[Part] = [_r("lesson 07,", L07, "lesson06-lora16", "base", m) for m in ("no violation", "wanted format")]
 _UPDATE: list[Part] = [_update09, _update11]
 
@@ -252,7 +252,7 @@ _RULES: dict[tuple[str, str, str | None], list[Part]] = {
     ("task", "both", None): _HYBRID_PARTS[:2],
     ("tone_control", "yes", None): _BEHAVIOUR,
     ("latency", "strict", None): [_speed11, _latency09],
-    ("knowledge_changes", "rarely", "facts"): [_r("lesson 11,", L11, s, "RAG", "right", "benchmark")
+    ("knowledge_changes", "rarely", "facts"): [_r("lesson 11,", L11, s, "RAG", "right on facts", "benchmark")
                                                for s in ("facts LoRA, 1 wording", "facts LoRA, 5 wordings")],
 }
 
