@@ -140,6 +140,28 @@ def trained_rows(name: str, seed: int, tokenizer: Any, retriever: Any, documents
     return rows
 
 
+def recall_rows(tokenizer: Any, seed: int) -> list[dict]:
+    """The facts LoRAs asked their own facts in the wording held out from training (their validation questions).
+
+    Separates two failures: not learning the facts at all, and learning them only in the training wordings.
+    """
+    from course_lib.grading import contains_answer
+    from course_lib.hybrid import training_rows
+    from course_lib.recipes import recipe
+
+    rows = []
+    for name in ("lesson11-facts1", "lesson11-facts5"):
+        built = _built(name, tokenizer, seed)
+        _, held_out = training_rows(recipe(name, seed=seed))
+        texts = [a.text for a in closed_book(built.model, tokenizer)([r["messages"][0]["content"] for r in held_out], 8)]
+        right = sum(contains_answer(t, r["fact"]["answer_terms"]) for t, r in zip(texts, held_out))
+        rows.append({"part": "recall", "system": name, "seed": seed, "right": [right, len(held_out)],
+                     "example": [held_out[0]["messages"][0]["content"], texts[0]]})
+        del built
+        gc.collect()
+    return rows
+
+
 def update_rows(model: Any, tokenizer: Any, docs: Sequence[Mapping], seed: int = 0) -> list[dict]:
     """A knowledge update (the week-10 menus): RAG re-indexes, the facts LoRA is retrained; both asked after."""
     from course_lib import data
@@ -238,8 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m course_lib.capstone", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds of the trained systems")
-    parser.add_argument("--parts", nargs="+", default=["untrained", "trained", "update", "forget"],
-                        choices=["untrained", "trained", "update", "forget"])
+    parser.add_argument("--parts", nargs="+", default=["untrained", "trained", "recall", "update", "forget"],
+                        choices=["untrained", "trained", "recall", "update", "forget"])
     parser.add_argument("--systems", nargs="+", default=list(TRAINED), choices=list(TRAINED),
                         help="which trained recipes to run")
     parser.add_argument("--limit", type=int, default=None, help="a quick check: this many questions, not all")
@@ -265,11 +287,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         save(untrained_rows(model, tokenizer, retriever, documents, questions, index_seconds), "untrained", started)
     del model       # each trained system loads its own copy: measure its memory without a second model beside it
     gc.collect()
-    seeds = args.seeds if "trained" in args.parts else []
-    for n, seed in enumerate(seeds or [None]):
-        for name in args.systems if seed is not None else []:
+    trained = "trained" in args.parts
+    for n, seed in enumerate(args.seeds):
+        for name in args.systems if trained else []:
             started = time.perf_counter()
             save(trained_rows(name, seed, tokenizer, retriever, documents, questions), f"{name} seed {seed}", started)
+        if "recall" in args.parts:
+            started = time.perf_counter()
+            save(recall_rows(tokenizer, seed), f"recall seed {seed}", started)
         if n == 0:        # once, after the first seed, so that a long run has them early
             _once(args, tokenizer, docs, save)
     return 0
