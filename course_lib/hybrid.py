@@ -38,7 +38,9 @@ def training_rows(rec: Any) -> tuple[list[dict], list[dict]]:
     from course_lib.knowledge_pairs import knowledge_pairs, raft_examples
     from course_lib.recipes import nested_sample
 
-    docs = [d for d in data.load_knowledge(list(rec.kinds)) if d["id"].startswith(tuple(rec.documents) or "")]
+    # Named documents may include the knowledge update (the week-10 menus), which a retraining learns.
+    docs = [d for d in data.load_knowledge(list(rec.kinds), include_update=bool(rec.documents))
+            if d["id"].startswith(tuple(rec.documents) or "")]
     if not docs:
         raise ValueError(f"no {'/'.join(rec.kinds)} records start with {rec.documents}: check the recipe's documents.")
     if rec.data == "raft":
