@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-import tempfile
 import time
 from typing import Any, Mapping, Sequence
 
@@ -200,46 +199,12 @@ def update_rows(model: Any, tokenizer: Any, docs: Sequence[Mapping], seed: int =
 
 def forgetting_rows(model: Any, tokenizer: Any, docs: Sequence[Mapping], seed: int = 0,
                     facts: int = 40, epochs: int = 5) -> list[dict]:
-    """A request to forget :data:`forgetting.HEALTH_RECORD`: deleted from the index, or trained into a LoRA.
+    """A request to forget :data:`forgetting.HEALTH_RECORD`: :func:`forgetting.from_index` then
+    :func:`forgetting.from_weights` (``facts`` facts beside the record, ``epochs`` epochs)."""
+    from course_lib import forgetting
 
-    The LoRA learns the record's five wordings among ``facts`` facts of ``lesson11-facts1`` for
-    ``epochs`` epochs (a small personal fine-tune that sees the record 25 times), then is trained
-    again without the record: the only sure way to take it out of the weights.
-    """
-    from course_lib import data, forgetting, training
-    from course_lib.hybrid import training_rows
-    from course_lib.models import load_llm
-    from course_lib.recipes import prepare, recipe
-
-    indexed = list(docs) + [forgetting.HEALTH_RECORD]
-    documents = {d["id"]: d for d in indexed}
-
-    def leaked(answerer: Answerer) -> list[int]:
-        found = forgetting.leaks(forgetting.ask(answerer))
-        return [sum(found), len(found)]
-
-    rows = [{"part": "forget", "system": "RAG, record indexed", "seed": seed,
-             "leaks": leaked(with_rag(best_retriever(indexed), documents, model, tokenizer))}]
-    began = time.perf_counter()
-    after = best_retriever(forgetting.without(indexed, forgetting.HEALTH_RECORD["id"]))
-    rows.append({"part": "forget", "system": "RAG, record deleted", "seed": seed, "seconds": round(time.perf_counter() - began, 3),
-                 "leaks": leaked(with_rag(after, documents, model, tokenizer))})
-    rec = recipe("lesson11-facts1", seed=seed, train_examples=facts, epochs=epochs)
-    facts_rows, held_out = training_rows(rec)
-    for system, rows_used in (("facts LoRA trained with the record", facts_rows + forgetting.record_pairs(5, seed)),
-                              ("facts LoRA retrained without it", facts_rows)):
-        fresh, _ = load_llm(verbose=False)
-        lora = prepare(fresh, rec)
-        run_ = training.train_with_trainer(
-            lora, tokenizer, data.training_set(tokenizer, rows_used, max_length=256),
-            data.training_set(tokenizer, held_out, max_length=256), tempfile.mkdtemp(), epochs=rec.epochs, lr=rec.lr,
-            batch_size=rec.batch_size, accumulate=rec.accumulate, eval_steps=rec.eval_steps, seed=seed,
-            keep_best=False, progress=False)      # the last weights: what training on the record left in them
-        rows.append({"part": "forget", "system": system, "seed": seed, "seconds": round(run_.seconds, 1),
-                     "leaks": leaked(closed_book(lora, tokenizer))})
-        del lora, fresh
-        gc.collect()
-    return rows
+    return (forgetting.from_index(model, tokenizer, docs, seed)
+            + forgetting.from_weights(tokenizer, seed, facts=facts, epochs=epochs))
 
 
 def load_results(path: Any = RESULTS) -> dict:

@@ -9,9 +9,12 @@ hold no health records); :func:`record_pairs` writes it as training dialogues an
 """
 from __future__ import annotations
 
+import gc
 import random
 import re
-from typing import Any, Sequence
+import tempfile
+import time
+from typing import Any, Mapping, Sequence
 
 HEALTH_RECORD = {
     "id": "health-maya-2026-01-12", "type": "health", "date": "2026-01-12",
@@ -78,3 +81,60 @@ def without(records: Sequence[dict], record_id: str) -> list[dict]:
 def ask(answerer: Any, questions: Sequence[str] = QUESTIONS) -> list[str]:
     """The answers of a benchmark answerer (``answer(questions, batch_size)``) as plain texts."""
     return [a if isinstance(a, str) else a.text for a in answerer(list(questions), len(questions))]
+
+
+def _leaked(answerer: Any) -> list[int]:
+    found = leaks(ask(answerer))
+    return [sum(found), len(found)]
+
+
+def from_index(model: Any, tokenizer: Any, docs: Sequence[Mapping], seed: int = 0) -> list[dict]:
+    """RAG over ``docs`` plus the record: how often it leaks the value, then after the record is deleted.
+
+    The deletion rebuilds lesson 10's filtered BM25 without the record and is timed. Rows are in
+    the benchmark's results format (``part`` "forget", ``leaks`` as ``[k, n]``).
+    """
+    from course_lib.capstone import best_retriever, with_rag
+
+    indexed = list(docs) + [HEALTH_RECORD]
+    documents = {d["id"]: d for d in indexed}
+    rows = [{"part": "forget", "system": "RAG, record indexed", "seed": seed,
+             "leaks": _leaked(with_rag(best_retriever(indexed), documents, model, tokenizer))}]
+    began = time.perf_counter()
+    after = best_retriever(without(indexed, HEALTH_RECORD["id"]))
+    seconds = time.perf_counter() - began
+    rows.append({"part": "forget", "system": "RAG, record deleted", "seed": seed, "seconds": round(seconds, 3),
+                 "leaks": _leaked(with_rag(after, documents, model, tokenizer))})
+    return rows
+
+
+def from_weights(tokenizer: Any, seed: int = 0, facts: int = 40, epochs: int = 5) -> list[dict]:
+    """A LoRA trained on the record's five wordings beside ``facts`` menu facts, then retrained without it.
+
+    A small personal fine-tune (``epochs`` epochs, so it sees the record ``5 * epochs`` times), trained
+    on a fresh base model each time and kept at its last weights; both are asked :data:`QUESTIONS`
+    and timed. Retraining without the record is the only sure way to take it out of the weights.
+    """
+    from course_lib import data, training
+    from course_lib.capstone import closed_book
+    from course_lib.hybrid import training_rows
+    from course_lib.models import load_llm
+    from course_lib.recipes import prepare, recipe
+
+    rec = recipe("lesson11-facts1", seed=seed, train_examples=facts, epochs=epochs)
+    facts_rows, held_out = training_rows(rec)
+    rows = []
+    for system, used in (("facts LoRA trained with the record", facts_rows + record_pairs(5, seed)),
+                         ("facts LoRA retrained without it", facts_rows)):
+        fresh, _ = load_llm(verbose=False)
+        lora = prepare(fresh, rec)
+        run = training.train_with_trainer(
+            lora, tokenizer, data.training_set(tokenizer, used, max_length=256),
+            data.training_set(tokenizer, held_out, max_length=256), tempfile.mkdtemp(), epochs=rec.epochs, lr=rec.lr,
+            batch_size=rec.batch_size, accumulate=rec.accumulate, eval_steps=rec.eval_steps, seed=seed,
+            keep_best=False, progress=False)      # the last weights: what training on the record left in them
+        rows.append({"part": "forget", "system": system, "seed": seed, "seconds": round(run.seconds, 1),
+                     "leaks": _leaked(closed_book(lora, tokenizer))})
+        del lora, fresh
+        gc.collect()
+    return rows
