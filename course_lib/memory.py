@@ -8,6 +8,7 @@ from the shapes (so it works on a model built on the ``meta`` device, even a 7B 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any, Sequence
 
 # Bytes of one stored value in float32, the dtype this course trains in on a CPU.
@@ -62,12 +63,33 @@ def memory_budget(model: Any, optimizer: str = "adamw", bytes_per_value: int = F
             "optimizer_state": state * bytes_per_value}
 
 
+def _kernel_peak_mb() -> float | None:
+    """The kernel's record of this process's peak resident memory (Linux ``VmHWM``), or None elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _reset_kernel_peak() -> bool:
+    """Set the kernel's peak record to the current resident size; False where that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # "5" resets VmHWM only (Linux 4.0+)
+    except OSError:
+        return False
+    return _kernel_peak_mb() is not None
+
+
 class PeakMemory:
     """Context manager measuring this process's resident memory (RSS): at the start and its peak inside.
 
-    A background thread samples RSS every ``interval`` seconds, so short spikes between
-    samples can be missed; the operating system's own peak (``ru_maxrss``) never goes
-    down, so it cannot measure one block after another.
+    On Linux the kernel keeps the peak itself: it is reset on entry and read on exit, so even
+    a spike of a millisecond counts. Elsewhere a background thread samples RSS every
+    ``interval`` seconds and can miss short spikes. Blocks may be nested: an inner block's
+    reset first hands the peak so far to the blocks around it.
 
     >>> with PeakMemory() as memory:
     ...     block = bytearray(50 * 2**20)
@@ -75,12 +97,15 @@ class PeakMemory:
     True
     """
 
+    _open: list["PeakMemory"] = []   # blocks entered and not yet left, outermost first
+
     def __init__(self, interval: float = 0.02):
         import psutil
 
         self._process = psutil.Process()
         self.interval = interval
         self.start_mb = self.peak_mb = 0.0
+        self.exact = False
 
     def _rss(self) -> float:
         return self._process.memory_info().rss / 2**20
@@ -89,17 +114,31 @@ class PeakMemory:
         while not self._done.wait(self.interval):
             self.peak_mb = max(self.peak_mb, self._rss())
 
+    def _hand_out(self, peak: float | None) -> None:
+        for outer in PeakMemory._open:
+            if outer is not self and peak is not None:
+                outer.peak_mb = max(outer.peak_mb, peak)
+
     def __enter__(self) -> "PeakMemory":
+        self._hand_out(_kernel_peak_mb())   # the reset below would erase the outer blocks' peak
+        self.exact = _reset_kernel_peak()
         self.start_mb = self.peak_mb = self._rss()
+        PeakMemory._open.append(self)
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
+        self._thread = None
+        if not self.exact:
+            self._thread = threading.Thread(target=self._watch, daemon=True)
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._done.set()
-        self._thread.join()
-        self.peak_mb = max(self.peak_mb, self._rss())
+        if self._thread is not None:
+            self._thread.join()
+        self.peak_mb = max(self.peak_mb, self._rss(), (_kernel_peak_mb() or 0.0) if self.exact else 0.0)
+        if self in PeakMemory._open:
+            PeakMemory._open.remove(self)
+        self._hand_out(self.peak_mb)
 
 
 def release() -> float:
