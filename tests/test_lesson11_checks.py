@@ -22,8 +22,17 @@ def test_forgetting_the_index_cost_gets_a_hint_about_it():
 
 def test_a_fine_tuned_model_that_is_no_faster_never_breaks_even():
     slow = SystemCost("fine-tuned", 3.5, 50, setup_seconds=300, update_seconds=300)
-    assert lesson11.check_break_even_queries(None, slow, RAG) is not None
+    assert lesson11.check_break_even_queries(float("inf"), slow, RAG)
     assert not lesson11.check_break_even_queries(1000, slow, RAG)
+    wrong = lesson11.check_break_even_queries(-float("inf"), slow, RAG)
+    assert not wrong and "float('inf')" in wrong.message
+    assert "not answered yet" in lesson11.check_break_even_queries(None, slow, RAG).message
+
+
+def test_updates_never_help_rag_when_its_update_costs_as_much_as_a_retraining():
+    dear_index = SystemCost("RAG", 3.0, 700, setup_seconds=0.5, update_seconds=400)
+    assert lesson11.check_updates_to_win(float("inf"), TUNED, dear_index, 1000)
+    assert not lesson11.check_updates_to_win(3, TUNED, dear_index, 1000)
 
 
 def test_updates_to_win_solves_the_totals_for_the_number_of_updates():

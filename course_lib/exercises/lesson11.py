@@ -7,6 +7,7 @@ learner's own benchmark rows (:func:`course_lib.stats.compare`).
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 from course_lib.exercises import Feedback, close_to, not_answered, report
@@ -21,11 +22,18 @@ def _crossing(fixed_gap: float, slope_gap: float) -> float | None:
     return max(0.0, fixed_gap / -slope_gap)
 
 
+def _never(answer: Any, right: str, wrong: str, hint: str) -> Feedback:
+    """Judge an answer where the right one is "never" (``math.inf``): ``None`` is kept for "not answered yet"."""
+    ok = isinstance(answer, (int, float)) and math.isinf(answer) and answer > 0
+    return report(Feedback(ok, right if ok else wrong + " Write float('inf') for never.", "" if ok else hint))
+
+
 def check_break_even_queries(answer: Any, tuned: Any, rag: Any) -> Feedback:
     """Exercise: after how many queries does the fine-tuned system (``tuned``) cost no more than RAG?
 
     Both are ``cost.SystemCost``; with no updates the answer is
-    (setup of tuned - setup of RAG) / (seconds per query of RAG - seconds per query of tuned).
+    (setup of tuned - setup of RAG) / (seconds per query of RAG - seconds per query of tuned),
+    or ``float("inf")`` when the tuned model is no faster per query (it never catches up).
 
     >>> from course_lib.cost import SystemCost
     >>> ft, rag = SystemCost("ft", 0.3, 60, 80, 80), SystemCost("rag", 0.5, 400, 2, 0.2)
@@ -39,10 +47,8 @@ def check_break_even_queries(answer: Any, tuned: Any, rag: Any) -> Feedback:
     if missing is not None:          # a Feedback is falsy when not ok: test for None
         return report(missing)
     if expected is None:
-        ok = answer is None
-        return report(Feedback(ok, "Right: it never catches up." if ok else
-                               "Here the fine-tuned system is no faster per query, so it never pays its "
-                               "training back: the answer is None.", "" if ok else hint))
+        return _never(answer, "Right: it never catches up.", "Here the fine-tuned system is no faster per query, "
+                      "so it never pays its training back.", hint)
     feedback = close_to(answer, expected, max(1.0, 0.01 * expected), "the break-even number of queries", hint)
     if not feedback.ok and isinstance(answer, (int, float)) and expected and abs(answer - tuned.setup_seconds /
                                                                                   (rag.seconds_per_query - tuned.seconds_per_query)) <= 1:
@@ -54,7 +60,8 @@ def check_updates_to_win(answer: Any, tuned: Any, rag: Any, queries: float) -> F
     """Exercise: how many knowledge updates, over ``queries`` queries, make RAG no dearer than the fine-tuned model?
 
     Each update costs the fine-tuned model a retraining and RAG a re-index: the answer is
-    (RAG's total without updates - tuned's total without updates) / (tuned's update cost - RAG's).
+    (RAG's total without updates - tuned's total without updates) / (tuned's update cost - RAG's),
+    or ``float("inf")`` when an update costs RAG no less than a retraining.
 
     >>> from course_lib.cost import SystemCost
     >>> ft, rag = SystemCost("ft", 0.3, 60, 80, 80), SystemCost("rag", 0.5, 400, 2, 0.2)
@@ -69,10 +76,8 @@ def check_updates_to_win(answer: Any, tuned: Any, rag: Any, queries: float) -> F
     if missing is not None:          # a Feedback is falsy when not ok: test for None
         return report(missing)
     if expected is None:
-        ok = answer is None
-        return report(Feedback(ok, "Right: no number of updates makes RAG win here." if ok else
-                               "An update costs RAG at least as much as a retraining, so updates never help it: "
-                               "the answer is None.", "" if ok else hint))
+        return _never(answer, "Right: no number of updates makes RAG win here.", "An update costs RAG at least "
+                      "as much as a retraining, so updates never help it.", hint)
     return report(close_to(answer, expected, max(0.01, 0.01 * expected), "the number of updates", hint))
 
 
