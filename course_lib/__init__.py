@@ -4,9 +4,10 @@ One small module per lesson; notebooks explain and use these modules.
 """
 __version__ = "0.1.0"
 
-# The public repository the Colab and Binder badges point at. tests/test_notebooks.py
-# checks every notebook's badges against it, so change it here and re-run the tests.
+# The public repository and branch every Colab and Binder link points at: the one place they live.
+# A fork changes them with `make links REPO=owner/name BRANCH=main`, which rewrites every badge too.
 GITHUB_REPO = "rag-vs-ft-course/rag-vs-fine-tuning"
+GITHUB_BRANCH = "main"
 
 # macOS only: OpenMP settings and torch-before-faiss import order, before any lesson imports them.
 from course_lib import runtime as _runtime
