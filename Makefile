@@ -5,6 +5,7 @@
 # Also: make unit (fast tests only, under a minute), make doctor (check this machine),
 #   make budget (measure each notebook's run time and peak memory), make sweeps, make evaluation and
 #   make rag-evaluation, make benchmark (long runs whose results are committed under results/), make setup, make lock, make clean.
+#   make editions   writes the learner edition (no solutions, no outputs) and the instructor edition under editions/.
 #   NO_BROWSER=1 make lab   starts the server without opening a browser (PORT=8888 by default).
 #   TORCH=cuda make lab     installs PyTorch's CUDA build on Linux (the default is the CPU build).
 
@@ -62,7 +63,7 @@ else
 TORCH_STEP = echo "TORCH=$(TORCH) is not known: use TORCH=cpu or TORCH=cuda." && exit 1
 endif
 
-.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation benchmark lock clean
+.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation benchmark lock clean editions
 
 setup: $(STAMP)
 
@@ -112,6 +113,10 @@ doctor:
 
 budget: setup
 	$(BIN)/python scripts/budget.py $(NOTEBOOKS)
+
+# The learner edition (solution cells removed by tag, outputs cleared) and the instructor edition (solutions shown).
+editions: setup
+	$(BIN)/python -m course_lib.editions --out editions
 
 # Lesson 06's rank, data-size and prompt-tuning sweeps (about 30 minutes per seed): results/lesson06_sweeps.json.
 SEEDS ?= 0 1 2

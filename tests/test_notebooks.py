@@ -5,7 +5,6 @@ header, badges, the Colab-only setup cell, exercises with hidden solutions, and 
 they are committed executed, without errors.
 """
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -112,16 +111,6 @@ def test_readme_links_every_lesson():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
         assert f"(notebooks/{path.name})" in readme
-
-
-def test_strip_solutions_removes_solution_cells(tmp_path):
-    source = NOTEBOOKS[0]
-    out = tmp_path / "workshop"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "strip_solutions.py"), str(source), "--out", str(out)], check=True)
-    stripped = nbformat.read(out / source.name, as_version=4)
-    assert not [c for c in stripped.cells if "solution" in c.metadata.get("tags", [])]
-    original = nbformat.read(source, as_version=4)
-    assert len(stripped.cells) < len(original.cells)
 
 
 def test_budget_table_is_current_and_within_limits():

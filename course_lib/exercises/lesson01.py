@@ -36,6 +36,9 @@ def check_invented(answer: Any, verdicts: Sequence[str]) -> Feedback:
 
 def check_violating_ids(answer: Any, questions: Sequence[Mapping[str, Any]], answers: Sequence[Any]) -> Feedback:
     """Exercise: the ids of the ``questions`` whose ``answers`` (``Generation``s or texts) recommend an avoided food."""
+    missing = not_answered(answer, "grade each answer against its own question's avoid_terms; an empty list means no violation.")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     if len(questions) != len(answers):
         raise ValueError(f"{len(questions)} questions but {len(answers)} answers: pass the two lists that belong together.")
     texts = [getattr(a, "text", a) for a in answers]

@@ -10,6 +10,9 @@ from course_lib.tokens import IGNORE_INDEX, count_tokens, trained_tokens
 
 def check_template_overhead(answer: Any, tokenizer, question: str) -> Feedback:
     """Exercise: how many tokens does the chat template add around a bare ``question``?"""
+    missing = not_answered(answer, "count the chat, then subtract the question.")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     chat = [{"role": "user", "content": question}]
     bare = count_tokens(tokenizer, question)
     full, closed = count_tokens(tokenizer, chat), count_tokens(tokenizer, chat, add_generation_prompt=False)
@@ -24,6 +27,9 @@ def check_largest_k(
     *, system: str | None = RAG_SYSTEM,
 ) -> Feedback:
     """Exercise: how many of the ranked ``chunks`` fit ``window`` with room for the answer?"""
+    missing = not_answered(answer, "try fit_context(), or count prompts for k = 1, 2, 3, ...")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     expected = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=max_new_tokens, system=system))
     greedy = len(fit_context(tokenizer, question, chunks, window, max_new_tokens=0, system=system))
     return report(exact_count(answer, expected, "k", "try fit_context(), or count prompts for k = 1, 2, 3, ...", {
@@ -34,6 +40,9 @@ def check_largest_k(
 
 def check_trained_tokens(answer: Any, example: Mapping[str, Sequence[int]]) -> Feedback:
     """Exercise: how many tokens of a training ``example`` does the loss learn from?"""
+    missing = not_answered(answer, f"count the labels that are not {IGNORE_INDEX}.")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     trained = trained_tokens([example])[1]
     return report(exact_count(answer, trained, "trained tokens", f"count the labels that are not {IGNORE_INDEX}.", {
         len(example["input_ids"]): f"that counts every token: only labels other than {IGNORE_INDEX} are trained.",
@@ -47,15 +56,15 @@ def check_cost_prediction(answer: Any, tokenizer, **texts: str) -> Feedback:
     The texts are passed by the names the learner answers with, e.g.
     ``check_cost_prediction("words", tok, iso="2026-01-23", words="23 January 2026")``.
     """
+    hint = "look at how section 1 splits numbers and words, then count the pieces the run cell printed."
+    missing = not_answered(answer, hint)
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     if len(texts) != 2:
         raise TypeError("check_cost_prediction() compares exactly two texts, passed as name=text.")
     (first, first_text), (second, second_text) = texts.items()
     n_first, n_second = count_tokens(tokenizer, first_text), count_tokens(tokenizer, second_text)
     right = first if n_first > n_second else second if n_second > n_first else "same"
-    hint = "look at how section 1 splits numbers and words, then count the pieces the run cell printed."
-    missing = not_answered(answer, hint)
-    if missing is not None:
-        return report(missing)
     choices = (first, second, "same")
     if answer not in choices:
         return report(Feedback(False, f"answer one of {choices}, got {answer!r}.", hint))

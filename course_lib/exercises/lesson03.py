@@ -117,8 +117,11 @@ def check_trainable_share(answer: Any, model: Any, r: int | None = None) -> Feed
     An adapter's size grows in proportion to its rank, so the share at another rank
     follows from the current one without building a new model.
     """
-    trainable, total = trainable_parameters(model)
     hint = "Divide the trainable parameters by all parameters (trainable_parameters(lora))."
+    missing = not_answered(answer, hint)
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
+    trainable, total = trainable_parameters(model)
     if r is not None:
         current = model.peft_config["default"].r
         adapter = trainable * r / current

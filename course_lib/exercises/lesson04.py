@@ -16,6 +16,10 @@ def check_broken_lines(answer: Any, path: str | Path, schema_name: str) -> Feedb
     """Exercise: which line numbers of the data file at ``path`` break schema ``schema_name``?"""
     from course_lib.schemas import DatasetError, validate_file
 
+    missing = not_answered(answer, "validate the file yourself: the error it raises lists every problem with its "
+                                   "line number.")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     try:
         validate_file(path, schema_name)
         expected: set = set()
@@ -27,6 +31,9 @@ def check_broken_lines(answer: Any, path: str | Path, schema_name: str) -> Feedb
 
 def check_sneaky_paraphrase(answer: Any, embedder: Any, target: str, min_cosine: float) -> Feedback:
     """Exercise: a paraphrase of ``target`` that the word check misses but the embedding check sees."""
+    missing = not_answered(answer, "reword the prompt, keep its meaning.")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     if answer is ... or answer is None or not isinstance(answer, str) or not answer.strip():
         return report(Feedback(False, "write your paraphrase as a string.", "reword the prompt, keep its meaning."))
     overlap = word_overlap(answer, target)
@@ -43,6 +50,10 @@ def check_too_long(answer: Any, tokenizer: Any, split: str, max_length: int) -> 
     from course_lib.data import load_dialogues, to_chat
     from course_lib.tokens import count_tokens
 
+    missing = not_answered(answer, "ask training_set() for that limit and read the error it raises; or measure each "
+                                   "chat in tokens.")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     lengths = [count_tokens(tokenizer, to_chat(d), add_generation_prompt=False) for d in load_dialogues(split)]
     expected = sum(n > max_length for n in lengths)
     return report(close_to(answer, expected, 0, "the number of too-long examples",

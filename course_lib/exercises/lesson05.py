@@ -24,6 +24,10 @@ def check_trainable_last_layers(answer: Any, config: Any, last_layers: int) -> F
     """Exercise: how many parameters train when only the last ``last_layers`` layers (and final norm) do?"""
     from course_lib.training import freeze_all_but
 
+    missing = not_answered(answer, ("count the parameters of one decoder layer (every weight, norms included), "
+                                   "multiply, and remember the final norm; the embeddings stay frozen."))
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     trainable, total = freeze_all_but(_meta_model(config), last_layers)
     return report(exact_count(answer, trainable, f"the trainable parameters with the last {last_layers} layers",
                               "count the parameters of one decoder layer (every weight, norms included), "
@@ -35,6 +39,10 @@ def check_full_adamw_gb(answer: Any, config: Any) -> Feedback:
     """Exercise: GB of weights + gradients + AdamW state to fully fine-tune the model of ``config`` in float32."""
     from course_lib.memory import memory_budget
 
+    missing = not_answered(answer, ("every weight: 4 bytes of value, 4 of gradient, and AdamW keeps two more numbers "
+                                   "per weight. Activations are not part of this sum."))
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     budget = memory_budget(_meta_model(config), "adamw")
     expected = sum(budget.values()) / 1e9
     return report(close_to(answer, expected, 0.05 * expected, "the memory in GB (10^9 bytes)",
@@ -47,7 +55,7 @@ def check_lr_prediction(prediction: Any, steps: int, lr: float, scheduler: str, 
     from course_lib.training import learning_rates
 
     missing = not_answered(prediction, "draw the schedule: a ramp up for the warm-up steps, then the decay.")
-    if missing:
+    if missing is not None:  # a Feedback is falsy when not ok: test for None
         return report(missing)
     expected = learning_rates(steps, lr, scheduler, warmup)[at_step]
     return report(close_to(prediction, expected, 0.1 * lr, f"the learning rate at step {at_step}",

@@ -32,6 +32,10 @@ def lora_parameters(config: Any, r: int, targets: Sequence[str]) -> int:
 
 def check_lora_parameters(answer: Any, config: Any, r: int, targets: Sequence[str]) -> Feedback:
     """Exercise: how many parameters does a rank-``r`` adapter on ``targets`` train?"""
+    missing = not_answered(answer, ("each adapted layer maps d_in to d_out and gains r x d_in (A) plus d_out x r (B); "
+                                   "k_proj and v_proj are narrower than q_proj here (grouped-query attention)."))
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     expected = lora_parameters(config, r, targets)
     one_side = expected // 2 if len(set(targets)) == 1 else None
     mistakes = {expected // config.num_hidden_layers: "that is one layer's adapter: every decoder layer has its own."}
@@ -46,7 +50,7 @@ def check_lora_parameters(answer: Any, config: Any, r: int, targets: Sequence[st
 def check_adapter_mb_prediction(prediction: Any, config: Any, r: int, targets: Sequence[str]) -> Feedback:
     """Predict-then-run: the adapter's size on disk in MB (10^6 bytes), stored in float32."""
     missing = not_answered(prediction, "count the adapter's parameters, then the bytes of one float32 number.")
-    if missing:
+    if missing is not None:  # a Feedback is falsy when not ok: test for None
         return report(missing)
     expected = lora_parameters(config, r, targets) * 4 / 1e6
     return report(close_to(prediction, expected, 0.05 * expected + 0.002, "the adapter's size in MB",

@@ -22,7 +22,7 @@ def check_cosine(answer: Any, a: Sequence[float], b: Sequence[float]) -> Feedbac
 
     expected = 1.0 - float(cosine_distance(a, b))
     missing = not_answered(answer, "cosine = (a . b) / (|a| |b|): the dot product divided by both lengths.")
-    if missing:
+    if missing is not None:  # a Feedback is falsy when not ok: test for None
         return report(missing)
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     dot = float(x @ y)
@@ -45,7 +45,7 @@ def check_flat_memory(answer: Any, n: int, dim: int) -> Feedback:
 
     expected = memory_bytes(n, dim, "flat")
     missing = not_answered(answer, "each vector is dim float32 numbers of 4 bytes, and faiss keeps an id beside it.")
-    if missing:
+    if missing is not None:  # a Feedback is falsy when not ok: test for None
         return report(missing)
     mistakes = {n * dim * 4: "that is the vectors alone: each one also carries an 8-byte (int64) id.",
                 n * dim: "a float32 number takes 4 bytes, not 1.",
@@ -77,6 +77,10 @@ def first_answered_k(chunk_ids: Sequence[str], gold_doc_ids: Sequence[str]) -> i
 
 def check_first_answered_k(answer: Any, chunk_ids: Sequence[str], gold_doc_ids: Sequence[str]) -> Feedback:
     """Exercise: after merging chunks to parents, at which k does the question first count as answered?"""
+    missing = not_answered(answer, ("cut '#n' off each chunk id, keep each document once (first time seen), then find "
+                                   "the first gold one."))
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     expected = first_answered_k(chunk_ids, gold_doc_ids)
     if expected is None:
         raise ValueError("No gold parent is in these chunk ids; the exercise needs one that is.")
@@ -95,7 +99,7 @@ def check_full_probe_prediction(prediction: Any) -> Feedback:
     True
     """
     missing = not_answered(prediction, "which vectors does IVF compare the query with when nprobe equals nlist?")
-    if missing:
+    if missing is not None:  # a Feedback is falsy when not ok: test for None
         return report(missing)
     return report(close_to(prediction, 1.0, 0.005, "your predicted recall@10 (a share from 0 to 1)",
                            "with nprobe = nlist every cluster is scanned, so every vector is compared with the "

@@ -30,12 +30,12 @@ def reading_failures(correct: Sequence[bool], gold_shown: Sequence[bool]) -> int
 
 def check_reading_failures(answer: Any, correct: Sequence[bool], gold_shown: Sequence[bool]) -> Feedback:
     """Exercise: count the RAG answers that were wrong with a gold document in the prompt."""
+    missing = not_answered(answer, "a reading failure is a wrong answer whose prompt held a gold document.")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     expected = reading_failures(correct, gold_shown)
     wrong = sum(1 for ok in correct if not ok)
     shown = sum(1 for s in gold_shown if s)
-    missing = not_answered(answer, "a reading failure is a wrong answer whose prompt held a gold document.")
-    if missing:
-        return report(missing)
     mistakes = {}
     if wrong != expected:
         mistakes[wrong] = ("that counts every wrong answer; keep only those whose prompt held a gold document "
@@ -65,10 +65,10 @@ def hallucinations(texts: Sequence[str]) -> int:
 
 def check_hallucinations(answer: Any, texts: Sequence[str]) -> Feedback:
     """Exercise: how many answers to unanswerable questions were answered anyway?"""
-    expected = hallucinations(texts)
     missing = not_answered(answer, "use grading.admits_unknown on each answer.")
-    if missing:
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
         return report(missing)
+    expected = hallucinations(texts)
     mistakes = {len(texts) - expected: "you counted the answers that admit not knowing; a hallucination is "
                                        "one that does not."} if len(texts) - expected != expected else {}
     return report(exact_count(answer, expected, f"the hallucinations among {len(texts)} answers",
@@ -84,11 +84,11 @@ def check_rollback_prediction(prediction: Any, measured: int, n: int) -> Feedbac
     >>> bool(check_rollback_prediction(0, 0, 25))
     True
     """
+    missing = not_answered(prediction, "where do the gold documents of update_fact questions live?")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     if isinstance(measured, bool) or not isinstance(measured, int) or not 0 <= measured <= n:
         raise ValueError(f"measured must be a count between 0 and n={n}, got {measured!r}.")
-    missing = not_answered(prediction, "where do the gold documents of update_fact questions live?")
-    if missing:
-        return report(missing)
     return report(close_to(prediction, measured, 0, f"your predicted count (the run found {measured}/{n})",
                            "delete() removes the chunks from the live index: a document that is no longer "
                            "indexed cannot be retrieved, whatever the question says."))

@@ -23,12 +23,12 @@ def check_idf(answer: Any, n_docs: int, df: int) -> Feedback:
     >>> bool(check_idf(math.log(1 + 8.5 / 2.5), 10, 2))
     True
     """
+    missing = not_answered(answer, "idf = ln(1 + (N - df + 0.5) / (df + 0.5)), with the natural logarithm.")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     if not 0 < df <= n_docs:
         raise ValueError(f"df must lie between 1 and n_docs ({n_docs}), got {df!r}.")
     expected = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-    missing = not_answered(answer, "idf = ln(1 + (N - df + 0.5) / (df + 0.5)), with the natural logarithm.")
-    if missing:
-        return report(missing)
     # Tolerance 0.0005: tight enough to tell the Lucene idf from the classic one without the "1 +".
     feedback = close_to(answer, expected, 5e-4, "the idf",
                         "idf = ln(1 + (N - df + 0.5) / (df + 0.5)): natural logarithm, N documents, df containing the term.")
@@ -56,12 +56,12 @@ def rrf_score(ranks: Sequence[int | None], k: float = 60) -> float:
 
 def check_rrf(answer: Any, ranks: Sequence[int | None], k: float = 60) -> Feedback:
     """Exercise: the RRF score of a document ranked ``ranks`` (from 1; None when missing) in the fused lists."""
+    missing = not_answered(answer, "add up 1 / (k + rank) over the lists that contain the document.")
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
+        return report(missing)
     if not any(r is not None for r in ranks):
         raise ValueError("The document must appear in at least one list.")
     expected = rrf_score(ranks, k)
-    missing = not_answered(answer, "add up 1 / (k + rank) over the lists that contain the document.")
-    if missing:
-        return report(missing)
     # 1e-6: the scores are around 0.03, and the usual mistakes move them by 1e-4 or more.
     feedback = close_to(answer, expected, 1e-6, "the fused score",
                         f"add up 1 / ({k:g} + rank) over the lists that contain the document; ranks start at 1, "
@@ -82,11 +82,11 @@ def check_ndcg(answer: Any, ranked_ids: Sequence[str], gold_ids: Sequence[str], 
     """Exercise: nDCG@k of one ranking with binary relevance (each gold document has grade 1)."""
     from course_lib.ranking import ndcg_at_k
 
-    expected = ndcg_at_k(list(ranked_ids), set(gold_ids), k)
     missing = not_answered(answer, "DCG = sum of 1 / log2(rank + 1) over the gold documents in the top k; divide by "
                                    "the DCG of a perfect ranking.")
-    if missing:
+    if missing is not None:  # the placeholder first: the other arguments may not exist yet
         return report(missing)
+    expected = ndcg_at_k(list(ranked_ids), set(gold_ids), k)
     feedback = close_to(answer, expected, 5e-4, f"nDCG@{k}",
                         "DCG = sum of 1 / log2(rank + 1) over the gold documents in the top k, ranks from 1; the ideal "
                         "DCG puts every gold document at the top: 1/log2(2) + 1/log2(3) + ...")
@@ -121,7 +121,7 @@ def hyde_outcome(hyde: Any, dense: Any) -> str:
 def check_hyde_prediction(prediction: Any, hyde: Any, dense: Any) -> Feedback:
     """Predict-then-run: did HyDE put a gold document in the top 5 more often than plain dense search?"""
     missing = not_answered(prediction, f"write one of {OUTCOMES} before running the measurement.")
-    if missing:
+    if missing is not None:  # a Feedback is falsy when not ok: test for None
         return report(missing)
     if not isinstance(prediction, str) or prediction.strip().lower() not in OUTCOMES:
         return report(Feedback(False, f"the prediction should be one of {OUTCOMES}, got {prediction!r}.",

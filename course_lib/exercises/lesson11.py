@@ -40,12 +40,12 @@ def check_break_even_queries(answer: Any, tuned: Any, rag: Any) -> Feedback:
     >>> bool(check_break_even_queries(390, ft, rag)), bool(check_break_even_queries(160, ft, rag))
     (True, False)
     """
-    expected = _crossing(tuned.setup_seconds - rag.setup_seconds, tuned.seconds_per_query - rag.seconds_per_query)
     hint = ("The cost lines are setup + queries × seconds per query. They cross where the extra setup the "
             "fine-tuned model paid equals what it saves per query times the number of queries.")
     missing = not_answered(answer, hint)
     if missing is not None:          # a Feedback is falsy when not ok: test for None
         return report(missing)
+    expected = _crossing(tuned.setup_seconds - rag.setup_seconds, tuned.seconds_per_query - rag.seconds_per_query)
     if expected is None:
         return _never(answer, "Right: it never catches up.", "Here the fine-tuned system is no faster per query, "
                       "so it never pays its training back.", hint)
@@ -68,13 +68,13 @@ def check_updates_to_win(answer: Any, tuned: Any, rag: Any, queries: float) -> F
     >>> bool(check_updates_to_win(1.53, ft, rag, 1000))
     True
     """
-    gap = (rag.setup_seconds + queries * rag.seconds_per_query) - (tuned.setup_seconds + queries * tuned.seconds_per_query)
-    expected = _crossing(gap, rag.update_seconds - tuned.update_seconds)
     hint = ("Write both totals as setup + queries × seconds per query + updates × seconds per update, "
             "then solve for the number of updates where they are equal.")
     missing = not_answered(answer, hint)
     if missing is not None:          # a Feedback is falsy when not ok: test for None
         return report(missing)
+    gap = (rag.setup_seconds + queries * rag.seconds_per_query) - (tuned.setup_seconds + queries * tuned.seconds_per_query)
+    expected = _crossing(gap, rag.update_seconds - tuned.update_seconds)
     if expected is None:
         return _never(answer, "Right: no number of updates makes RAG win here.", "An update costs RAG at least "
                       "as much as a retraining, so updates never help it.", hint)
