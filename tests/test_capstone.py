@@ -28,7 +28,8 @@ def test_the_benchmark_command_writes_rows_for_every_system_on_a_tiny_subset(tmp
     rows = {(r["part"], r["system"]): r for r in stored["rows"]}
     for system in ("base", "base + profile prompt", "RAG", "RAG, oracle context", "RAG, distractors context",
                    "person LoRA", "hybrid A: person LoRA + RAG"):
-        assert sum(rows[("benchmark", system)]["right"]) >= 0 and len(rows[("benchmark", system)]["answers"]) == 3
+        right, asked = rows[("benchmark", system)]["right"]
+        assert 0 <= right <= asked <= 3 and len(rows[("benchmark", system)]["answers"]) == 3
     assert rows[("benchmark", "RAG")]["prompt tokens"] > rows[("benchmark", "base")]["prompt tokens"]
     assert rows[("forget", "RAG, record deleted")]["leaks"][0] == 0
     assert rows[("forget", "facts LoRA trained with the record")]["seconds"] > 0
