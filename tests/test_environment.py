@@ -60,6 +60,7 @@ def test_the_lock_does_not_force_cuda_packages_onto_a_cpu_install():
     assert [name for name in read_pins("requirements.txt") if CUDA_ONLY.match(name)] == []
 
 
+@pytest.mark.lock_only
 def test_every_installed_package_is_in_the_lock_at_its_locked_version():
     """`pip freeze` of the course environment is a subset of the lock (pip itself, the editable
     course_lib and the two --no-deps model packages of models.txt excepted)."""
