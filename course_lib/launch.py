@@ -153,8 +153,9 @@ def _rewrite_notebook(path: Path, repo: str, branch: str) -> bool:
 def rewrite_links(repo: str, branch: str = "main", root: Path = ROOT) -> list[Path]:
     """Point every badge, the Colab setup cells and ``GITHUB_REPO``/``GITHUB_BRANCH`` at ``repo`` and ``branch``.
 
-    Rewrites ``course_lib/__init__.py``, the README's badges and each notebook's badge line and
-    setup cell under ``root``; returns the files it changed. Outputs and other cells are kept.
+    Rewrites ``course_lib/__init__.py``, the README's badges, each notebook's badge line and setup
+    cell, and the JupyterHub configs of ``deploy/`` under ``root``; returns the files it changed.
+    Outputs and other cells are kept.
     """
     _check(repo, branch)
     changed = []
@@ -173,6 +174,10 @@ def rewrite_links(repo: str, branch: str = "main", root: Path = ROOT) -> list[Pa
             path.write_text(new_text)
             changed.append(path)
     changed += [p for p in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")) if _rewrite_notebook(p, repo, branch)]
+    if (root / "deploy").is_dir():      # the JupyterHub configs clone the course from the same address
+        from course_lib.classroom import read_budget, write_configs
+
+        changed += write_configs(root, read_budget(root / "docs" / "budget.csv"), repo, branch)
     return changed
 
 

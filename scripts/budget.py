@@ -198,6 +198,9 @@ def main(argv: list[str]) -> int:
     write_rows(rows)
     update_readme(rows)
     _replace_between(INSTRUCTORS, "workshop-table", workshop_table(rows))
+    from course_lib.classroom import write_configs  # the JupyterHub limits follow the budgets
+
+    write_configs()
     print(table(rows))
     if over:
         print(f"OVER BUDGET: {', '.join(over)}")

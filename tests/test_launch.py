@@ -42,6 +42,9 @@ def _copy_of_the_course(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "course_lib" / "__init__.py", tmp_path / "course_lib" / "__init__.py")
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(ROOT / "deploy", tmp_path / "deploy", ignore=shutil.ignore_patterns("node_modules"))
+    (tmp_path / "docs").mkdir()
+    shutil.copy(ROOT / "docs" / "budget.csv", tmp_path / "docs" / "budget.csv")
     return tmp_path
 
 
@@ -60,6 +63,10 @@ def test_a_fork_rewrites_every_link_and_keeps_the_outputs(tmp_path):
         assert [c.source for c in _setup_cells(new)] == [launch.colab_setup_source("me/fork", "dev")]
         assert [c.get("outputs") for c in new.cells] == [c.get("outputs") for c in old.cells]
         nbformat.validate(new)
+    values = (root / "deploy" / "z2jh" / "values.yaml").read_text()
+    assert "https://github.com/me/fork" in values and GITHUB_REPO not in values
+    script = (root / "deploy" / "tljh" / "install-course.sh").read_text()
+    assert "REPO=https://github.com/me/fork\nBRANCH=dev\n" in script
     assert launch.rewrite_links("me/fork", "dev", root) == []      # a second run finds nothing to change
 
 
