@@ -75,6 +75,8 @@ def pool(rows: Sequence[Mapping[str, Any]], metric: str) -> dict[str, Any]:
     if not rows:
         raise ValueError(f"no rows to pool for {metric!r}.")
     values = [r[metric] for r in rows]
+    if not all(_poolable(v) for v in values):
+        raise ValueError(f"{metric!r} holds values that are neither numbers nor [k, n] rates: nothing to pool.")
     is_rate = all(isinstance(v, (list, tuple)) and len(v) == 2 for v in values)
     numbers = [v[0] / v[1] for v in values] if is_rate else [float(v) for v in values]
     pooled = proportion(sum(v[0] for v in values), sum(v[1] for v in values)) if is_rate else None
@@ -97,6 +99,13 @@ def _text(value: Any) -> str:
     if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
         return str(proportion(*value)) if value[1] else "-"
     return str(value)
+
+
+def _poolable(value: Any) -> bool:
+    """A number, or a rate ``[k, n]`` of whole numbers: text (an example answer) has no mean."""
+    if isinstance(value, (list, tuple)):
+        return len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _pooled(metric: str, p: Mapping[str, Any]) -> str:
@@ -124,6 +133,6 @@ def part_table(stored: Mapping[str, Any], part: str, metrics: Sequence[str]) -> 
     for system in seeded:
         runs = [r for r in rows if r["system"] == system]
         if len(runs) > 1:
-            pooled = {m: pool(runs, m) for m in metrics if all(m in r for r in runs)}
+            pooled = {m: pool(runs, m) for m in metrics if all(m in r and _poolable(r[m]) for r in runs)}
             lines.append(f"{system + ', pooled':30} " + "; ".join(_pooled(m, p) for m, p in pooled.items()))
     return "\n".join(lines)

@@ -68,3 +68,13 @@ def test_part_table_names_a_missing_part_and_the_run_that_made_the_file():
     stored = {"runs": [{"date": "2026-11-30", "command": "make rag-evaluation"}], "rows": []}
     with pytest.raises(ValueError, match="no rows of part 'safety'.*make rag-evaluation"):
         results.part_table(stored, "safety", ["mentions"])
+
+
+def test_part_table_pools_numbers_and_rates_but_leaves_text_out_of_the_pooled_line():
+    rows = [{"part": "recall", "system": "LoRA", "seed": seed, "right": [k, 40], "example": ["a question?", "an answer"]}
+            for seed, k in ((0, 2), (1, 4))]
+    table = results.part_table({"rows": rows}, "recall", ["right", "example"])
+    pooled = table.splitlines()[-1]
+    assert pooled.startswith("LoRA, pooled") and "right 6/80" in pooled and "example" not in pooled
+    with pytest.raises(ValueError, match="neither numbers nor"):
+        results.pool(rows, "example")
