@@ -5,6 +5,7 @@
 # Also: make unit (fast tests only, under a minute), make doctor (check this machine),
 #   make budget (measure each notebook's run time and peak memory), make sweeps, make evaluation and
 #   make rag-evaluation, make benchmark (long runs whose results are committed under results/), make setup, make lock, make clean.
+#   make capacity   measures how many learners one machine holds (docs/instructors.md).
 #   make editions   writes the learner edition (no solutions, no outputs) and the instructor edition under editions/.
 #   make links REPO=owner/name BRANCH=main   points every Binder/Colab badge and the Colab set-up cell at a fork.
 #   make hub-proxy  installs configurable-http-proxy (npm, deploy/package-lock.json) for the JupyterHub test; deploy/ has the class set-up.
@@ -75,7 +76,7 @@ else
 TORCH_STEP = echo "TORCH=$(TORCH) is not known: use TORCH=cpu or TORCH=cuda." && exit 1
 endif
 
-.PHONY: setup lab test unit doctor budget sweeps evaluation rag-evaluation benchmark lock clean editions links wheelhouse hub-proxy test-colab colab-env
+.PHONY: setup lab test unit doctor budget capacity sweeps evaluation rag-evaluation benchmark lock clean editions links wheelhouse hub-proxy test-colab colab-env
 
 setup: $(STAMP)
 
@@ -159,6 +160,11 @@ doctor:
 
 budget: setup
 	$(BIN)/python scripts/budget.py $(NOTEBOOKS)
+
+# How many learners one machine holds: lesson 01 by 1, 2, 4 and 8 learners at once (about 30 minutes on 2 cores):
+# docs/capacity.csv and the instructor guide's capacity table.
+capacity: setup
+	$(BIN)/python scripts/capacity.py $(if $(LEARNERS),--learners $(LEARNERS),)
 
 # The learner edition (solution cells removed by tag, outputs cleared) and the instructor edition (solutions shown).
 editions: setup

@@ -32,3 +32,16 @@ def test_every_make_command_in_the_guide_is_a_target_of_the_makefile():
 def test_every_link_in_the_guide_points_at_a_file_of_the_repository():
     for target in re.findall(r"\]\((\.\./[^)#]+)\)", GUIDE.read_text()):
         assert (GUIDE.parent / target).resolve().exists(), target
+
+
+def test_a_class_needs_more_cores_when_fewer_learners_share_a_core_within_the_slowdown():
+    import capacity
+
+    rows = [{"learners": 1, "mean_seconds": 100, "max_seconds": 100, "peak_mb": 1400},
+            {"learners": 2, "mean_seconds": 150, "max_seconds": 160, "peak_mb": 2700},
+            {"learners": 4, "mean_seconds": 260, "max_seconds": 270, "peak_mb": 5300}]
+    # 2 learners per 2 cores stay within twice the solo time, 4 do not: 20 learners need 20 cores.
+    # Memory: 1400 MB per learner (the largest share) x 20 + 1 GB for the hub = 29,024 MB = 28.3 GB -> 29 GB.
+    assert capacity.sizing(rows, 20) == (20, 29)
+    rows[2]["mean_seconds"] = 200                  # now 4 learners share the 2 cores within the slowdown
+    assert capacity.sizing(rows, 20) == (10, 29)
