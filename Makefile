@@ -5,6 +5,7 @@
 # Also: make unit (fast tests only, under a minute), make doctor (check this machine),
 #   make budget (measure each notebook's run time and peak memory), make sweeps, make evaluation and
 #   make rag-evaluation, make benchmark (long runs whose results are committed under results/), make setup, make lock, make clean.
+#   make site       builds the course website from the committed outputs (_build/site).
 #   make capacity   measures how many learners one machine holds (docs/instructors.md).
 #   make editions   writes the learner edition (no solutions, no outputs) and the instructor edition under editions/.
 #   make links REPO=owner/name BRANCH=main   points every Binder/Colab badge and the Colab set-up cell at a fork.
@@ -76,7 +77,7 @@ else
 TORCH_STEP = echo "TORCH=$(TORCH) is not known: use TORCH=cpu or TORCH=cuda." && exit 1
 endif
 
-.PHONY: setup lab test unit doctor budget capacity sweeps evaluation rag-evaluation benchmark lock clean editions links wheelhouse hub-proxy test-colab colab-env
+.PHONY: setup lab test unit doctor budget capacity site sweeps evaluation rag-evaluation benchmark lock clean editions links wheelhouse hub-proxy test-colab colab-env
 
 setup: $(STAMP)
 
@@ -165,6 +166,11 @@ budget: setup
 # docs/capacity.csv and the instructor guide's capacity table.
 capacity: setup
 	$(BIN)/python scripts/capacity.py $(if $(LEARNERS),--learners $(LEARNERS),)
+
+# The course website from the committed outputs (nothing is executed; offline): _build/site/index.html.
+site: setup
+	$(BIN)/python -m sphinx -q -b html -c site -d _build/site/.doctrees . _build/site
+	@echo "open _build/site/index.html"
 
 # The learner edition (solution cells removed by tag, outputs cleared) and the instructor edition (solutions shown).
 editions: setup
