@@ -89,9 +89,12 @@ def stale_imports() -> list[tuple[str, str, str]]:
     owners = metadata.packages_distributions()
     stale = []
     for name, module in list(sys.modules.items()):
-        with warnings.catch_warnings():       # some packages deprecate reading __version__
-            warnings.simplefilter("ignore")
-            loaded = getattr(module, "__version__", None)
+        try:
+            with warnings.catch_warnings():   # some packages deprecate reading __version__
+                warnings.simplefilter("ignore")
+                loaded = getattr(module, "__version__", None)
+        except Exception:                     # a lazy module may import an optional package it lacks
+            continue
         if "." in name or not isinstance(loaded, str) or name not in owners:
             continue
         for dist in owners[name][:1]:

@@ -144,6 +144,24 @@ def _quiet_logs(trainer: Any) -> None:
         trainer.add_callback(QuietProgress)
 
 
+def _checkpointing_arguments(enabled: bool) -> dict[str, Any]:
+    """TrainingArguments' switch for recomputing activations in the backward pass, under the name this
+    transformers knows: recent releases call it ``activation_checkpointing``, older ones (Colab's 5.15
+    among them) only ``gradient_checkpointing``.
+
+    >>> sorted(_checkpointing_arguments(False))[0].endswith("_checkpointing")
+    True
+    """
+    from dataclasses import fields
+
+    from transformers import TrainingArguments
+
+    name = "activation" if "activation_checkpointing" in {f.name for f in fields(TrainingArguments)} else "gradient"
+    # Non-reentrant checkpointing also works when the embeddings are frozen (no input needs a gradient).
+    return {f"{name}_checkpointing": enabled,
+            f"{name}_checkpointing_kwargs": {"use_reentrant": False} if enabled else None}
+
+
 def train_with_trainer(
     model: Any,
     tokenizer: Any,
@@ -207,9 +225,7 @@ def train_with_trainer(
         # No checkpoint files: each would be the whole model (540 MB for SmolLM2) written to disk and read
         # back by load_best_model_at_end. KeepBest keeps the best trainable weights in memory instead.
         save_strategy="no",
-        activation_checkpointing=gradient_checkpointing,
-        # Non-reentrant checkpointing also works when the embeddings are frozen (no input needs a gradient).
-        activation_checkpointing_kwargs={"use_reentrant": False} if gradient_checkpointing else None,
+        **_checkpointing_arguments(gradient_checkpointing),
         dataloader_num_workers=0,
         remove_unused_columns=False, report_to="none", disable_tqdm=not progress,
     )

@@ -144,3 +144,14 @@ def test_two_accumulated_batches_of_two_make_the_step_of_one_batch_of_four(token
         for name, p in tiny.named_parameters():
             if p.requires_grad:
                 torch.testing.assert_close(p.detach(), expected[name], rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_checkpointing_is_switched_on_under_the_name_this_transformers_knows(tmp_path):
+    # transformers 5.23 calls it activation_checkpointing; Colab's 5.15 knows only gradient_checkpointing.
+    from transformers import TrainingArguments
+
+    from course_lib.training import _checkpointing_arguments
+
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to="none", **_checkpointing_arguments(True))
+    name = next(iter(_checkpointing_arguments(True)))
+    assert getattr(args, name) is True and getattr(args, f"{name}_kwargs") == {"use_reentrant": False}
