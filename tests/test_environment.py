@@ -142,8 +142,16 @@ def test_course_lib_ranges_stay_loose_for_colab():
 
 
 def test_ci_runs_the_readme_test_command():
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+                if line.strip() and not line.lstrip().startswith("#")]
+    assert commands[-1] == "make test"
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_ci_installs_chromium_and_does_not_let_the_browser_test_skip():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install" in script and "chromium" in script
+    assert "export COURSE_REQUIRE_BROWSER=1" in script
 
 
 # --- course_lib.runtime: macOS OpenMP settings, applied by `import course_lib` ---------------------
