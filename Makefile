@@ -163,9 +163,10 @@ budget: setup
 	$(BIN)/python scripts/budget.py $(NOTEBOOKS)
 
 # How many learners one machine holds: lesson 01 by 1, 2, 4 and 8 learners at once (about 30 minutes on 2 cores):
-# docs/capacity.csv and the instructor guide's capacity table.
+# docs/capacity.csv and the instructor guide's capacity table. Each kernel gets THREADS OpenMP threads (default 1,
+# as deploy/ sets for a class).
 capacity: setup
-	$(BIN)/python scripts/capacity.py $(if $(LEARNERS),--learners $(LEARNERS),)
+	$(BIN)/python scripts/capacity.py $(if $(LEARNERS),--learners $(LEARNERS),) $(if $(THREADS),--threads $(THREADS),)
 
 # The course website from the committed outputs (nothing is executed; offline): _build/site/index.html.
 site: setup

@@ -39,6 +39,9 @@ STEP_MB = 256
 MEASURED_CORES = 2.0
 # Guaranteed CPU when every learner computes at once: lessons then take at most this many times their budget.
 SLOWDOWN_AT_GUARANTEE = 2.0
+# OpenMP threads per learner's kernel. PyTorch otherwise starts one per core in every kernel and they spin while
+# waiting, so a class of kernels on a few cores slows down far beyond its share; `make capacity` measures both.
+LEARNER_THREADS = 1
 
 
 class BudgetError(ValueError):
@@ -155,6 +158,9 @@ def _basis(limits: LearnerLimits, comment: str) -> str:
         f"{limits.slowest_notebook}, {limits.slowest_seconds:.0f} s);",
         f"  guarantee {limits.cpu_guarantee:g}: with every learner busy, a lesson takes at most "
         f"{SLOWDOWN_AT_GUARANTEE:g}x its measured time.",
+        f"OMP_NUM_THREADS={LEARNER_THREADS} in every learner's kernel: PyTorch's default, one spinning thread per "
+        "core in every kernel,",
+        "  slows a whole class down (docs/instructors.md, capacity).",
     ))
 
 
@@ -201,7 +207,8 @@ PY="$COURSE/env/bin/python"
 "$PY" -m course_lib.models warm
 chmod -R a+rX "$COURSE"
 "$PY" -m ipykernel install --prefix "$USER_ENV" --name {KERNEL} --display-name "RAG vs Fine-Tuning (course)" \\
-    --env HF_HUB_OFFLINE 1 --env TOKENIZERS_PARALLELISM false --env COURSE_CACHE_DIR "$COURSE_CACHE_DIR"
+    --env HF_HUB_OFFLINE 1 --env TOKENIZERS_PARALLELISM false --env COURSE_CACHE_DIR "$COURSE_CACHE_DIR" \\
+    --env OMP_NUM_THREADS {LEARNER_THREADS}
 "$USER_ENV/bin/pip" install {NBGITPULLER} "jupyterlab_widgets==$(sed -n 's/^jupyterlab-widgets==\\([^ ;]*\\).*/\\1/p' requirements.txt)"
 
 tljh-config set limits.memory {limits.memory_limit}
@@ -241,6 +248,7 @@ singleuser:
   extraEnv:
     HF_HUB_OFFLINE: "1"
     TOKENIZERS_PARALLELISM: "false"
+    OMP_NUM_THREADS: "{LEARNER_THREADS}"
     # The home volume hides the image's ~/.cache: the converted generator is baked into the image here instead.
     COURSE_CACHE_DIR: {Z2JH_CACHE}
   lifecycleHooks:

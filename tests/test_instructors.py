@@ -45,3 +45,12 @@ def test_a_class_needs_more_cores_when_fewer_learners_share_a_core_within_the_sl
     assert capacity.sizing(rows, 20) == (20, 29)
     rows[2]["mean_seconds"] = 200                  # now 4 learners share the 2 cores within the slowdown
     assert capacity.sizing(rows, 20) == (10, 29)
+
+
+def test_the_capacity_table_is_the_one_make_capacity_writes_from_its_measurements():
+    import capacity
+
+    rows = capacity.read_rows()
+    assert [int(r["learners"]) for r in rows][0] == 1, "the measurements start with a learner alone"
+    assert capacity.capacity_table(rows) in GUIDE.read_text()
+    assert "Not measured yet" not in GUIDE.read_text()

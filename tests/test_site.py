@@ -51,3 +51,18 @@ def test_the_site_shows_the_stored_outputs_and_the_teaching_pages(site):
     budget = re.search(r"runs in (\d+) s, peak memory (\d+) MB", nbformat.read(NOTEBOOKS[0], as_version=4).cells[0].source)
     assert budget and f"runs in {budget.group(1)} s" in page
     assert (site / "docs" / "instructors.html").exists() and (site / "deploy" / "README.html").exists()
+
+
+@pytest.mark.slow
+def test_the_lesson_pages_carry_the_stored_widget_state_so_the_widgets_render(site):
+    # MyST-NB embeds the notebook's widget state and one view per widget output; ipywidgets' html-manager
+    # (loaded from a CDN by the reader's browser) renders them, e.g. lesson 03's questionnaire.
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        views = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                    for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        page = (site / "notebooks" / f"{path.stem}.html").read_text()
+        if views:
+            assert 'type="application/vnd.jupyter.widget-state+json"' in page, path.name
+            assert page.count('type="application/vnd.jupyter.widget-view+json"') == views, path.name
+            assert "html-manager" in page, path.name

@@ -8,6 +8,8 @@
 #   single-user server, rounded up to 256 MB. Guarantee 2304M: median notebook peak 1694 MB + the same headroom.
 # CPU limit 2: the cores docs/budget.csv was measured on (slowest notebook 06_lora.ipynb, 232 s);
 #   guarantee 1: with every learner busy, a lesson takes at most 2x its measured time.
+# OMP_NUM_THREADS=1 in every learner's kernel: PyTorch's default, one spinning thread per core in every kernel,
+#   slows a whole class down (docs/instructors.md, capacity).
 set -euo pipefail
 REPO=https://github.com/rag-vs-ft-course/rag-vs-fine-tuning
 BRANCH=main
@@ -33,7 +35,8 @@ PY="$COURSE/env/bin/python"
 "$PY" -m course_lib.models warm
 chmod -R a+rX "$COURSE"
 "$PY" -m ipykernel install --prefix "$USER_ENV" --name rag-vs-ft --display-name "RAG vs Fine-Tuning (course)" \
-    --env HF_HUB_OFFLINE 1 --env TOKENIZERS_PARALLELISM false --env COURSE_CACHE_DIR "$COURSE_CACHE_DIR"
+    --env HF_HUB_OFFLINE 1 --env TOKENIZERS_PARALLELISM false --env COURSE_CACHE_DIR "$COURSE_CACHE_DIR" \
+    --env OMP_NUM_THREADS 1
 "$USER_ENV/bin/pip" install nbgitpuller==1.3.0 "jupyterlab_widgets==$(sed -n 's/^jupyterlab-widgets==\([^ ;]*\).*/\1/p' requirements.txt)"
 
 tljh-config set limits.memory 2560M
