@@ -23,9 +23,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from course_lib import decide
+from notebook_outputs import widget_views
 from servers import free_port, stop, wait_for
 
 pytestmark = pytest.mark.slow
@@ -158,20 +160,11 @@ def close_lesson(page) -> None:
     }}""")
 
 
-def stored_widget_views(notebook: str) -> int:
-    """How many widget views the committed run of ``notebook`` displayed (outputs with a widget-view)."""
-    import nbformat
-
-    cells = nbformat.read(ROOT / notebook, as_version=4).cells
-    return sum("application/vnd.jupyter.widget-view+json" in output.get("data", {})
-               for cell in cells if cell.cell_type == "code" for output in cell.outputs)
-
-
 def assert_widgets_displayed(page, notebook: str) -> None:
     """Every widget the lesson displays is on the page, and none shows ipywidgets' 'Error displaying widget'."""
     assert page.locator("text=Error displaying widget").count() == 0, f"{notebook}: a widget failed to display"
     views = page.locator(".jp-OutputArea-output > .jupyter-widgets").count()
-    expected = stored_widget_views(notebook)
+    expected = widget_views(nbformat.read(ROOT / notebook, as_version=4))
     assert expected > 0 and views == expected, f"{notebook}: {views} widget views on the page, {expected} stored"
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_outputs import widget_views
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -58,9 +59,7 @@ def test_the_lesson_pages_carry_the_stored_widget_state_so_the_widgets_render(si
     # MyST-NB embeds the notebook's widget state and one view per widget output; ipywidgets' html-manager
     # (loaded from a CDN by the reader's browser) renders them, e.g. lesson 03's questionnaire.
     for path in NOTEBOOKS:
-        nb = nbformat.read(path, as_version=4)
-        views = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {})
-                    for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        views = widget_views(nbformat.read(path, as_version=4))
         page = (site / "notebooks" / f"{path.stem}.html").read_text()
         if views:
             assert 'type="application/vnd.jupyter.widget-state+json"' in page, path.name
