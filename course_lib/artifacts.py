@@ -10,23 +10,14 @@ one machine has.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from course_lib.paths import artifacts_dir
+
 FORMAT = 1  # bump when the saved layout changes, so old folders are retrained instead of misread
 WEIGHTS, RECORD = "trained.safetensors", "record.json"
-
-
-def artifacts_dir() -> Path:
-    """The folder of trained artifacts: ``COURSE_ARTIFACTS_DIR`` or ``artifacts/`` at the repository root.
-
-    >>> artifacts_dir().name                                   # doctest: +SKIP
-    'artifacts'
-    """
-    root = os.environ.get("COURSE_ARTIFACTS_DIR")
-    return Path(root) if root else Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def _folder(name: str) -> Path:

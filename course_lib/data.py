@@ -17,32 +17,24 @@ Example::
 """
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 from collections import Counter
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from course_lib.paths import datasets_dir
 from course_lib.schemas import DatasetError, validate_file
 
-__all__ = ["DATASETS_DIR", "DatasetError", "SPLITS", "KINDS", "QUESTION_TYPES", "datasets_dir", "load_profile",
+__all__ = ["DatasetError", "SPLITS", "KINDS", "QUESTION_TYPES", "datasets_dir", "load_profile",
            "load_dialogues", "load_curation_log", "load_knowledge", "load_update", "load_questions", "load_probe",
            "load_general_questions", "load_graded_answers",
            "validate_file", "summary", "to_chat", "training_set"]
 
-DATASETS_DIR: Path = Path(os.environ.get("COURSE_DATASETS_DIR") or Path(__file__).resolve().parents[1] / "datasets")
 SPLITS = ("train", "validation", "test")
 KINDS = ("nutrition", "menu", "guide")
 QUESTION_TYPES = ("static_fact", "weekly_fact", "update_fact", "preference", "preference_and_fact", "vague",
                   "keyword", "unanswerable")
 _KIND_FILES = {"nutrition": "nutrition.jsonl", "menu": "menus.jsonl", "guide": "guides.jsonl"}
-
-
-def datasets_dir() -> Path:
-    """The datasets directory in use; re-reads ``COURSE_DATASETS_DIR`` so tests can point elsewhere."""
-    root = os.environ.get("COURSE_DATASETS_DIR")
-    return Path(root) if root else DATASETS_DIR
 
 
 def load_profile() -> dict:
@@ -135,7 +127,7 @@ def load_general_questions() -> list[dict]:
     """General-knowledge questions outside the diet domain, for the forgetting check of lesson 07.
 
     Each row has ``id`` (``g-0001`` ...), ``question``, lower-case ``accepted`` answers for
-    :func:`course_lib.grading.contains_answer`, and ``topic`` (geography, arithmetic, science,
+    :func:`course_lib.evaluation.grading.contains_answer`, and ``topic`` (geography, arithmetic, science,
     language, history).
 
     >>> rows = load_general_questions()
@@ -190,7 +182,7 @@ def training_set(tokenizer: Any, split: str | Sequence[Mapping[str, Any]], max_l
     >>> sorted(train[0])
     ['attention_mask', 'id', 'input_ids', 'labels']
     """
-    from course_lib.tokens import build_training_example
+    from course_lib.tokens import build_training_example  # tokens imports torch; loaders should not need it
 
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
         raise ValueError(f"max_length must be a whole number of tokens (e.g. 256), got {max_length!r}.")

@@ -24,8 +24,19 @@ import torch
 
 # Re-exported: lessons and the doctor reach the model files through this module.
 from course_lib.model_files import (  # noqa: F401
-    CACHE_FILES, CONVERSION_VERSION, EMBEDDER_PACKAGE, LLM_NAME, LLM_PACKAGE, METADATA_FILE,
-    ModelPackageMissing, cache_dir, cache_is_valid, cache_key, convert_gguf, converted_llm_path, package_dir,
+    CACHE_FILES,
+    CONVERSION_VERSION,
+    EMBEDDER_PACKAGE,
+    LLM_NAME,
+    LLM_PACKAGE,
+    METADATA_FILE,
+    ModelPackageMissing,
+    cache_dir,
+    cache_is_valid,
+    cache_key,
+    convert_gguf,
+    converted_llm_path,
+    package_dir,
 )
 
 Message = dict  # {"role": "user" | "assistant" | "system", "content": str}

@@ -4,7 +4,7 @@ Some measurements take longer than a notebook's five minutes (several seeds, eve
 prompt). A command runs them and writes a JSON file under ``results/``; the notebook reads
 it and shows which command made it and when. Re-running a part replaces only its rows::
 
-    {"runs": [{"date": "2026-11-30", "command": "python -m course_lib.sweeps --seeds 0"}],
+    {"runs": [{"date": "2026-11-30", "command": "python -m course_lib.runs.lesson06_sweeps --seeds 0"}],
      "rows": [{"sweep": "rank", "value": 4, "seed": 0, "no violation": [52, 64]}, ...]}
 
 A rate is stored as ``[k, n]``, so a reader can pool seeds and put an interval on it.
@@ -17,7 +17,13 @@ import statistics
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+from course_lib.paths import results_dir
+from course_lib.stats import proportion
+
+
+def path_of(name: str) -> Path:
+    """The committed results file ``name`` (e.g. ``"lesson09_rag.json"``) in the course's ``results/`` folder."""
+    return results_dir() / name
 
 
 def load(path: str | Path, command: str, duration: str = "") -> dict:
@@ -70,8 +76,6 @@ def pool(rows: Sequence[Mapping[str, Any]], metric: str) -> dict[str, Any]:
     >>> p["seeds"], p["mean"], round(p["sd"], 3), str(p["pooled"])
     (2, 0.7, 0.141, '14/20 = 70% (95% CI 48–85%)')
     """
-    from course_lib.stats import proportion
-
     if not rows:
         raise ValueError(f"no rows to pool for {metric!r}.")
     values = [r[metric] for r in rows]
@@ -94,8 +98,6 @@ def describe_runs(stored: Mapping[str, Any]) -> str:
 
 
 def _text(value: Any) -> str:
-    from course_lib.stats import proportion
-
     if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
         return str(proportion(*value)) if value[1] else "-"
     return str(value)

@@ -17,11 +17,12 @@ Example::
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
+
+from course_lib.paths import datasets_dir
 
 SCHEMA_NAMES = ("profile", "dialogue", "curation_log", "nutrition", "menu", "guide", "question", "graded_answer",
                 "general_question")
@@ -44,9 +45,7 @@ class DatasetError(ValueError):
 
 
 def schemas_dir() -> Path:
-    root = os.environ.get("COURSE_DATASETS_DIR")
-    base = Path(root) if root else Path(__file__).resolve().parents[1] / "datasets"
-    return base / "schemas"
+    return datasets_dir() / "schemas"
 
 
 @lru_cache(maxsize=None)

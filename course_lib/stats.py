@@ -6,15 +6,19 @@ Every rate is therefore a :class:`Proportion` that keeps its count ``k``, its sa
 ``n`` and a Wilson score interval (which, unlike the textbook "p ± 1.96·SE", stays inside
 0-100% and behaves at 0 of n). :func:`compare` asks whether two rates differ by more than
 chance with Fisher's exact test on the 2x2 table, and says so in a sentence.
-:func:`plot_rates` draws bars with error bars and "k/n" on each bar.
+:func:`plot_rates` draws bars with error bars and "k/n" on each bar. Two seeded samplers live here
+too, because several lessons draw subsets: :func:`stratified_sample` keeps each topic's share, and
+:func:`nested_sample` makes every smaller subset the start of every larger one.
 """
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any, Hashable, Iterable, Mapping, Sequence
 
-__all__ = ["Proportion", "Comparison", "proportion", "proportion_of", "tally", "compare", "plot_rates"]
+__all__ = ["Proportion", "Comparison", "proportion", "proportion_of", "tally", "compare", "plot_rates",
+           "stratified_sample", "nested_sample"]
 
 ALPHA = 0.05  # a difference counts as real when Fisher's exact test gives p below this
 
@@ -219,3 +223,51 @@ def plot_rates(ax: Any, labelled: Mapping[str, Proportion], *, title: str | None
     note = f"bars: observed share; whiskers: {'/'.join(sorted(conf))}% Wilson interval"
     ax.set_title(f"{title}\n{note}" if title else note, fontsize=10)
     return ax
+
+
+def stratified_sample(rows: Sequence[Mapping[str, Any]], n: int, key: str = "topic", seed: int = 0) -> list:
+    """``n`` rows keeping each ``key`` group's share (largest remainders), the same every run for a seed.
+
+    A stated subset when the whole split does not fit the time budget: every topic keeps
+    its place, so a rate on the subset measures the same mix of questions as the split.
+
+    >>> rows = [{"topic": "a"}] * 6 + [{"topic": "b"}] * 3
+    >>> [r["topic"] for r in stratified_sample(rows, 3)]
+    ['a', 'a', 'b']
+    """
+    rows = list(rows)
+    if not 0 < n <= len(rows):
+        raise ValueError(f"n must be between 1 and the number of rows ({len(rows)}), got {n!r}.")
+    groups: dict[Any, list[int]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(row[key], []).append(i)
+    quota = {g: n * len(members) / len(rows) for g, members in groups.items()}
+    take = {g: int(q) for g, q in quota.items()}
+    for g in sorted(groups, key=lambda g: (-(quota[g] - take[g]), str(g)))[: n - sum(take.values())]:
+        take[g] += 1
+    rng = random.Random(seed)
+    picked = {i for g, members in groups.items() for i in rng.sample(members, take[g])}
+    return [rows[i] for i in sorted(picked)]  # in the split's own order
+
+
+def nested_sample(rows: Sequence[Any], n: int, seed: int = 0, core: int = 64) -> list:
+    """``n`` rows drawn with ``seed`` so that every smaller subset is the start of every larger one.
+
+    The first ``core`` rows are ``random.Random(seed).sample(rows, core)`` (lesson 05's
+    subset); further rows follow in a seeded order. A data-size sweep then adds examples
+    to a fixed set instead of drawing a new set for each size.
+
+    >>> nested_sample(list(range(10)), 3, core=5) == nested_sample(list(range(10)), 7, core=5)[:3]
+    True
+    """
+    rows = list(rows)
+    if not isinstance(n, int) or not 0 < n <= len(rows):
+        raise ValueError(f"n must be a whole number from 1 to {len(rows)} (the rows available), got {n!r}.")
+    rng = random.Random(seed)
+    head = rng.sample(rows, min(core, len(rows)))
+    if n <= len(head):
+        return head[:n]
+    taken = {id(r) for r in head}
+    rest = [r for r in rows if id(r) not in taken]
+    random.Random(seed).shuffle(rest)
+    return head + rest[: n - len(head)]

@@ -3,7 +3,7 @@
 Lesson 02. A model never sees characters, only token ids from its tokenizer's
 vocabulary, framed by the special tokens of its chat template. This module counts
 tokens of texts and chats, checks that a prompt fits the context window (RAG
-prompts are built and fitted in ``course_lib.rag``), and turns a chat into a
+prompts are built and fitted in ``course_lib.rag.pipeline``), and turns a chat into a
 training example whose labels hide everything but the assistant's answers
 (lesson 05 trains on these).
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 import torch
-
 
 ROLES = ("system", "user", "assistant")
 # PyTorch's cross-entropy skips this label, so these positions add nothing to the loss.

@@ -198,7 +198,7 @@ def main(argv: list[str]) -> int:
     write_rows(rows)
     update_readme(rows)
     _replace_between(INSTRUCTORS, "workshop-table", workshop_table(rows))
-    from course_lib.classroom import write_configs  # the JupyterHub limits follow the budgets
+    from course_lib.tooling.classroom import write_configs  # the JupyterHub limits follow the budgets
 
     write_configs()
     print(table(rows))

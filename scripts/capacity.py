@@ -34,7 +34,7 @@ ACCEPTABLE_SLOWDOWN = 2.0     # a lesson may take up to twice its solo time when
 HUB_MB = 1024                 # the hub, the proxy and the system beside the learners
 CLASS_SIZES = (10, 20, 30)
 STAGGER_SECONDS = 2.0        # between two learners' starts
-CLASS_THREADS = 1             # OpenMP threads per learner's kernel in deploy/ (course_lib.classroom)
+CLASS_THREADS = 1             # OpenMP threads per learner's kernel in deploy/ (course_lib.tooling.classroom)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from budget import KERNEL, PeakSampler, _replace_between  # noqa: E402

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Build datasets/graded_answers/: real answers of the course model, labelled by hand.
 
-Lesson 07 measures the grader (``course_lib.grading``) against a human. This script
+Lesson 07 measures the grader (``course_lib.evaluation.grading``) against a human. This script
 produces the answers the human labels: a seeded sample of evaluation questions, each
 answered by the course model in three variants, with greedy decoding so a re-run gives
 the same text:
 
 - ``base_closed_book``: the bare question, no system prompt;
 - ``base_profile``: the profile system prompt of ``course_lib.prompts``;
-- ``base_oracle_context``: a RAG prompt (``course_lib.rag.build_rag_prompt``) holding
+- ``base_oracle_context``: a RAG prompt (``course_lib.rag.pipeline.build_rag_prompt``) holding
   the question's gold documents. Questions without gold documents (``preference``,
   ``unanswerable``) get the RAG system prompt and no context.
 
@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from course_lib import data, grading, metrics, models, prompts, rag, tokens  # noqa: E402
+from course_lib import data, models, prompts, tokens
+from course_lib.evaluation import grading, metrics
+from course_lib.rag import pipeline as rag  # noqa: E402
 
 SEED = 20260707
 PER_TYPE = 8  # questions per type: 7 types x 8 x 3 variants = 168 answers

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from course_lib import artifacts, data
-from course_lib.finetune import train_steps
-from course_lib.training import freeze_all_but
+from course_lib.finetuning.lora import train_steps
+from course_lib.finetuning.training import freeze_all_but
 
 SETTINGS = {"seed": 0, "lr": 1e-2, "steps": 2}
 

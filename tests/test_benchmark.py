@@ -1,9 +1,9 @@
-"""Specification of course_lib.benchmark: the same questions for every system, scores counted by hand,
+"""Specification of course_lib.evaluation.benchmark: the same questions for every system, scores counted by hand,
 timing and memory recorded, bad input refused."""
 import pytest
 
-from course_lib import benchmark
-from course_lib.benchmark import System
+from course_lib.evaluation import benchmark
+from course_lib.evaluation.benchmark import System
 
 QUESTIONS = [
     {"id": "a", "question": "Soup on Monday?", "type": "weekly_fact", "accepted": ["leek soup"], "avoid_terms": []},

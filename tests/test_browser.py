@@ -5,7 +5,7 @@ fails to render, or a questionnaire whose dropdowns do nothing, would pass it. H
 ``chromium`` (driven by playwright, which downloads no browser of its own) opens each lesson in
 JupyterLab, clears the stored outputs, runs every cell, and checks that no cell failed and no widget
 failed to display. In lesson 03 it then changes the questionnaire's first answer and checks that the
-verdict changes to what ``course_lib.decide`` recommends for the new answers.
+verdict changes to what ``course_lib.choosing.decide`` recommends for the new answers.
 
 The lessons run on a copy of the notebooks, with JupyterLab's autosave off, so the committed notebooks
 are never touched. Screenshots go to ``test-output/browser/``. Chromium is found on PATH (``chromium``,
@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib import decide
+from course_lib.choosing import decide
 from notebook_outputs import widget_views
 from servers import free_port, stop, wait_for
 

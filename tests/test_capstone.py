@@ -1,12 +1,12 @@
-"""Specification of course_lib.capstone, lesson 11's full benchmark: which questions it asks, and the command
+"""Specification of course_lib.runs.lesson11_benchmark, lesson 11's full benchmark: which questions it asks, and the command
 itself on a tiny subset (slow: it loads the models and trains)."""
 import json
 from collections import Counter
 
 import pytest
 
-from course_lib import capstone
-from course_lib.recipes import SLICE
+from course_lib.runs import lesson11_benchmark as capstone
+from course_lib.finetuning.recipes import SLICE
 
 
 def test_the_questions_are_the_slice_plus_every_unanswerable_and_preference_question():
@@ -24,7 +24,7 @@ def test_the_benchmark_command_writes_rows_for_every_system_on_a_tiny_subset(tmp
     assert capstone.main(["--limit", "3", "--seeds", "0", "--parts", "untrained", "trained", "forget",
                           "--systems", "lesson06-lora16", "--forget-facts", "8", "--out", str(out)]) == 0
     stored = json.loads(out.read_text())
-    assert stored["runs"][0]["command"].startswith("python -m course_lib.capstone --limit 3")
+    assert stored["runs"][0]["command"].startswith("python -m course_lib.runs.lesson11_benchmark --limit 3")
     rows = {(r["part"], r["system"]): r for r in stored["rows"]}
     for system in ("base", "base + profile prompt", "RAG", "RAG, oracle context", "RAG, distractors context",
                    "person LoRA", "hybrid A: person LoRA + RAG"):

@@ -1,9 +1,9 @@
-"""Specifications for course_lib.chunking: offsets map back, budgets hold, overlap repeats, errors are clear."""
+"""Specifications for course_lib.rag.chunking: offsets map back, budgets hold, overlap repeats, errors are clear."""
 import re
 
 import pytest
 
-from course_lib.chunking import (
+from course_lib.rag.chunking import (
     Chunk, Span, by_paragraph, by_sentence, by_structure, chunk_documents, fixed_size, heading_prefix,
     split_sentences,
 )

@@ -1,4 +1,4 @@
-"""Specifications for course_lib.classroom: limits from the budgets, the nbgitpuller link, the committed deploy files."""
+"""Specifications for course_lib.tooling.classroom: limits from the budgets, the nbgitpuller link, the committed deploy files."""
 import json
 import os
 import shutil
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import course_lib
-from course_lib.classroom import (BudgetError, generated_configs, learner_limits, nbgitpuller_url, read_budget,
+from course_lib.tooling.classroom import (BudgetError, generated_configs, learner_limits, nbgitpuller_url, read_budget,
                                   write_configs)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +92,7 @@ def test_a_bad_hub_address_or_repository_is_refused_with_an_example(hub, repo):
 def test_the_committed_deploy_files_are_what_the_budgets_and_github_repo_generate():
     for relative, text in generated_configs().items():
         path = ROOT / relative
-        assert path.exists() and path.read_text() == text, f"{relative} is stale: run python -m course_lib.classroom"
+        assert path.exists() and path.read_text() == text, f"{relative} is stale: run python -m course_lib.tooling.classroom"
     assert os.access(ROOT / "deploy" / "tljh" / "install-course.sh", os.X_OK)
 
 

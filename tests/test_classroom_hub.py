@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from course_lib.classroom import KERNEL, SERVER_HEADROOM_MB
+from course_lib.tooling.classroom import KERNEL, SERVER_HEADROOM_MB
 from servers import descendants, free_port, stop, wait_for
 
 pytestmark = pytest.mark.slow

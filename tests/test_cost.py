@@ -1,4 +1,4 @@
-"""Specifications of course_lib.cost, against costs worked out by hand.
+"""Specifications of course_lib.choosing.cost, against costs worked out by hand.
 
 The two example systems (numbers chosen for easy arithmetic, not measured):
 RAG: 0.5 s/query, 400 prompt tokens, setup 2 s, update 0.2 s;
@@ -13,7 +13,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from course_lib.cost import (SystemCost, api_cost, break_even_queries, break_even_updates,  # noqa: E402
+from course_lib.choosing.cost import (SystemCost, api_cost, break_even_queries, break_even_updates,  # noqa: E402
                              cost_table, plot_costs, total_seconds)
 
 RAG = SystemCost("RAG", seconds_per_query=0.5, prompt_tokens_per_query=400, setup_seconds=2, update_seconds=0.2)

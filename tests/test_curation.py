@@ -1,12 +1,12 @@
-"""Specification of course_lib.curation: duplicate, near-duplicate and leakage checks."""
+"""Specification of course_lib.finetuning.curation: duplicate, near-duplicate and leakage checks."""
 import json
 
 import numpy as np
 import pytest
 
-from course_lib import curation
+from course_lib.finetuning import curation
 from course_lib.exercises import lesson04
-from course_lib.curation import (COSINE_THRESHOLD, embed, exact_duplicates, leakage_report, near_duplicates,
+from course_lib.finetuning.curation import (COSINE_THRESHOLD, embed, exact_duplicates, leakage_report, near_duplicates,
                                  nearest, normalise_prompt, prompt_text, word_overlap, word_overlaps)
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from course_lib import data
-from course_lib.curation import exact_duplicates, leakage_report
-from course_lib.grading import profile_avoid_terms, violations
+from course_lib.finetuning.curation import exact_duplicates, leakage_report
+from course_lib.evaluation.grading import profile_avoid_terms, violations
 from course_lib.schemas import DatasetError, validate_file
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,12 +2,12 @@
 
 Lexical checks live in test_data.py; here a held-out prompt counts as a near-duplicate of
 an earlier group's prompt when their cosine similarity reaches 0.95
-(``course_lib.curation.COSINE_THRESHOLD``). Every group is embedded once for the module.
+(``course_lib.finetuning.curation.COSINE_THRESHOLD``). Every group is embedded once for the module.
 """
 import pytest
 
 from course_lib import data
-from course_lib.curation import COSINE_THRESHOLD, leakage_report
+from course_lib.finetuning.curation import COSINE_THRESHOLD, leakage_report
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,12 @@
-"""Specification of course_lib.decide: the decision guide, its data, widget and checks."""
+"""Specification of course_lib.choosing.decide: the decision guide, its data, widget and checks."""
 import re
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from course_lib import decide
-from course_lib.decide import (CLAIMS, COMPARISON, DIET_BOT, QUESTIONS, RULES, Project,
+from course_lib.choosing import decide
+from course_lib.choosing.decide import (CLAIMS, COMPARISON, DIET_BOT, QUESTIONS, RULES, Project,
                                comparison_markdown, questionnaire, recommend)
 from course_lib.exercises.lesson03 import NEEDS, check_flip, check_needs
 

@@ -1,4 +1,4 @@
-"""Specification of the decision guide's verdicts (course_lib.decide) and lesson 03's new checks.
+"""Specification of the decision guide's verdicts (course_lib.choosing.decide) and lesson 03's new checks.
 
 The guide never recommends an approach whose answers count against it, falls back to
 "start with a prompt" when neither approach scores above zero, and does not send
@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from course_lib.decide import (DIET_BOT, PROMPT_FIRST, QUESTIONS, RULES, TASK_RULES, Project,
+from course_lib.choosing.decide import (DIET_BOT, PROMPT_FIRST, QUESTIONS, RULES, TASK_RULES, Project,
                                questionnaire, recommend)
 from course_lib.exercises.lesson03 import HANDBOOK, check_prediction
 

@@ -1,4 +1,4 @@
-"""`python -m course_lib.doctor` says OK or FAIL for each thing the course needs, with the fix for each FAIL.
+"""`python -m course_lib.tooling.doctor` says OK or FAIL for each thing the course needs, with the fix for each FAIL.
 
 The machine is faked one fact at a time (monkeypatch), so every FAIL path is exercised on a machine
 where everything is fine. Expected versions are read from requirements.in by hand, not by the doctor.
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import doctor, models
+from course_lib.tooling import doctor
+from course_lib import models
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH_TESTED = re.search(r"^torch==(\S+)", (ROOT / "requirements.in").read_text(), re.M).group(1)
@@ -159,7 +160,7 @@ def test_the_report_prints_each_fail_with_its_fix_and_counts_the_failures():
         "      fix: close other programs",
         "FAIL  Jupyter kernel: not registered",
         "      fix: make setup",
-        "2 of 3 checks failed: run the fixes above, then check again (python -m course_lib.doctor).",
+        "2 of 3 checks failed: run the fixes above, then check again (python -m course_lib.tooling.doctor).",
     ]
 
 
@@ -178,7 +179,7 @@ def test_main_exits_1_when_anything_fails_and_0_when_all_pass(healthy, monkeypat
 @pytest.mark.slow
 def test_python_m_course_lib_doctor_passes_in_the_course_environment():
     """After `make setup` (models converted, kernel registered) the command-line doctor finds nothing wrong."""
-    done = subprocess.run([sys.executable, "-m", "course_lib.doctor"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "course_lib.tooling.doctor"], capture_output=True, text=True,
                           cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL" not in done.stdout

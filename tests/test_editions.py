@@ -1,4 +1,4 @@
-"""Learner and instructor editions (course_lib.editions): every exercise is complete, learners get no solution,
+"""Learner and instructor editions (course_lib.tooling.editions): every exercise is complete, learners get no solution,
 and every check answers the untouched placeholder with "not answered yet" instead of failing."""
 import ast
 import subprocess
@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell as code
 from nbformat.v4 import new_markdown_cell as md
 from nbformat.v4 import new_notebook
 
-from course_lib import editions
+from course_lib.tooling import editions
 from course_lib.exercises import Feedback, not_answered
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,7 +158,7 @@ def test_a_name_only_a_solution_defines_is_reported_with_the_cell_that_reads_it(
 
 def test_the_command_writes_both_editions_of_one_notebook(tmp_path):
     source = NOTEBOOKS[0]
-    subprocess.run([sys.executable, "-m", "course_lib.editions", str(source), "--out", str(tmp_path)],
+    subprocess.run([sys.executable, "-m", "course_lib.tooling.editions", str(source), "--out", str(tmp_path)],
                    check=True, capture_output=True, cwd=ROOT)
     learner = nbformat.read(tmp_path / "learner" / source.name, as_version=4)
     instructor = nbformat.read(tmp_path / "instructor" / source.name, as_version=4)
@@ -169,7 +169,7 @@ def test_the_command_writes_both_editions_of_one_notebook(tmp_path):
 
 
 def test_the_command_rejects_a_missing_notebook_with_one_line_saying_what_to_pass(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "course_lib.editions", "notebooks/nope.ipynb", "--out",
+    result = subprocess.run([sys.executable, "-m", "course_lib.tooling.editions", "notebooks/nope.ipynb", "--out",
                              str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1 and "notebooks/01_where_llms_fail.ipynb" in result.stderr

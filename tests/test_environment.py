@@ -11,7 +11,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from course_lib import runtime
+from course_lib.tooling import runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 CUDA_ONLY = re.compile(r"^(nvidia-|cuda-|triton$)")
@@ -154,7 +154,7 @@ def test_ci_installs_chromium_and_does_not_let_the_browser_test_skip():
     assert "export COURSE_REQUIRE_BROWSER=1" in script
 
 
-# --- course_lib.runtime: macOS OpenMP settings, applied by `import course_lib` ---------------------
+# --- course_lib.tooling.runtime: macOS OpenMP settings, applied by `import course_lib` ---------------------
 
 class Recorder:
     """Stands in for importlib.import_module; remembers what was imported and the environment then."""
@@ -209,7 +209,10 @@ def test_importing_course_lib_on_linux_sets_nothing_and_does_not_load_torch():
                       "'OMP_NUM_THREADS' in os.environ, 'torch' in sys.modules)") == ["False", "False", "False"]
 
 
-def test_importing_course_lib_on_a_faked_macos_applies_the_defaults():
+def test_importing_course_lib_on_a_faked_macos_changes_nothing_until_the_first_cell_applies_the_defaults():
     code = ("import os, sys, types; sys.platform = 'darwin'; sys.modules['torch'] = types.ModuleType('torch'); "
-            "import course_lib; print(os.environ['KMP_DUPLICATE_LIB_OK'], os.environ['OMP_NUM_THREADS'])")
-    assert run_python(code) == ["TRUE", "1"]
+            "import course_lib.rag, course_lib.finetuning, course_lib.evaluation; "
+            "print('KMP_DUPLICATE_LIB_OK' in os.environ, 'OMP_NUM_THREADS' in os.environ); "
+            "from course_lib.tooling import runtime; runtime.apply(); "
+            "print(os.environ['KMP_DUPLICATE_LIB_OK'], os.environ['OMP_NUM_THREADS'])")
+    assert run_python(code) == ["False", "False", "TRUE", "1"]

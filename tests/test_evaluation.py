@@ -1,4 +1,4 @@
-"""Specification of course_lib.evaluation: one call scores a model on adherence, format, BLEU, perplexity and
+"""Specification of course_lib.runs.lesson07_evaluation: one call scores a model on adherence, format, BLEU, perplexity and
 general knowledge, asking each question once (answers are stored and read back).
 
 The model is tiny and randomly initialised (with the course tokenizer), never the course model.
@@ -6,7 +6,10 @@ The model is tiny and randomly initialised (with the course tokenizer), never th
 import pytest
 import torch
 
-from course_lib import data, evaluation, metrics, recipes
+from course_lib import data
+from course_lib.runs import lesson07_evaluation as evaluation
+from course_lib.evaluation import metrics
+from course_lib.finetuning import recipes
 from course_lib.stats import Proportion
 
 
@@ -84,7 +87,7 @@ def test_the_command_scores_the_base_model_once_and_records_itself(tokenizer, tm
     assert evaluation.main(["--systems", "base", "--seeds", "0", "1", "--test-prompts", "2", "--out", str(out)]) == 0
     stored = evaluation.load_results(out)
     assert [(r["system"], r["seed"]) for r in stored["rows"]] == [("base", None)]   # greedy and untrained: one run
-    assert stored["runs"][0]["command"].startswith("python -m course_lib.evaluation --systems base")
+    assert stored["runs"][0]["command"].startswith("python -m course_lib.runs.lesson07_evaluation --systems base")
     assert stored["runs"][0]["test_prompts"] == 2
 
 

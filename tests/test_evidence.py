@@ -1,4 +1,4 @@
-"""Specification of course_lib.evidence: each claim of lesson 03 gets the measurement that tests it and a verdict.
+"""Specification of course_lib.choosing.evidence: each claim of lesson 03 gets the measurement that tests it and a verdict.
 
 The fixtures are small hand-made results; every expected verdict is worked out by hand in the
 comment beside it (direction of the difference, and whether Fisher's exact test can tell it from noise).
@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from course_lib import decide, evidence
-from course_lib.evidence import VERDICTS, claims_markdown, claims_table, rule_evidence
+from course_lib.choosing import decide, evidence
+from course_lib.choosing.evidence import VERDICTS, claims_markdown, claims_table, rule_evidence
 
 HALLUCINATION = "RAG reduces hallucination"
 PROMPTS = "Fine-tuning shortens prompts"
@@ -97,7 +97,7 @@ def test_a_system_missing_from_a_file_being_filled_is_not_measured_and_named():
 
 
 def test_a_results_file_being_written_reads_as_not_measured(monkeypatch):
-    from course_lib import capstone
+    from course_lib.runs import lesson11_benchmark as capstone
 
     def half_written():
         raise json.JSONDecodeError("Expecting value", '{"rows": [', 10)

@@ -1,4 +1,4 @@
-"""Specification of course_lib.finetune: a LoRA adapter, a few training steps, the style check.
+"""Specification of course_lib.finetuning.lora: a LoRA adapter, a few training steps, the style check.
 
 The training tests use a tiny randomly initialised Llama-style model with the course
 tokenizer (the session's ``tokenizer`` fixture, see conftest.py), so they run in seconds
@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from course_lib.exercises.lesson03 import check_trainable_share
-from course_lib.finetune import (adapter_bytes, add_lora, add_prompt_tuning, generation_speed, style_checks, train_steps,
-                                 trainable_parameters)
+from course_lib.finetuning.lora import adapter_bytes, add_lora, add_prompt_tuning, generation_speed, train_steps, trainable_parameters
+from course_lib.evaluation.style import style_checks
 
 CHATS = [
     [{"role": "user", "content": "Breakfast idea?"},

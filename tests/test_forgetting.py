@@ -1,8 +1,8 @@
-"""Specification of course_lib.forgetting: the health record as training dialogues, the leak check, and a
+"""Specification of course_lib.evaluation.forgetting: the health record as training dialogues, the leak check, and a
 deletion that refuses to report success for a record that was not there."""
 import pytest
 
-from course_lib import forgetting, grading
+from course_lib.evaluation import forgetting, grading
 
 
 def test_the_record_pairs_teach_the_value_and_keep_one_wording_back():

@@ -1,4 +1,4 @@
-"""Specification of course_lib.fusion: RRF, min-max weighted fusion, the hybrid and MMR, against values worked by hand.
+"""Specification of course_lib.rag.fusion: RRF, min-max weighted fusion, the hybrid and MMR, against values worked by hand.
 
 The hybrid and its weight tuning are specified with stub retrievers whose scored rankings are fixed.
 """
@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from course_lib.fusion import HybridRetriever, MMRRetriever, minmax, mmr, rrf, tune_weight, weighted_fusion
-from course_lib.retrievers import DenseRetriever, RetrieverError
-from course_lib.vectorstore import Hit
+from course_lib.rag.fusion import HybridRetriever, MMRRetriever, minmax, mmr, rrf, tune_weight, weighted_fusion
+from course_lib.rag.retrievers import DenseRetriever, RetrieverError
+from course_lib.rag.vectorstore import Hit
 
 
 class Fixed:

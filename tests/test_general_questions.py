@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import data, grading
+from course_lib import data
+from course_lib.evaluation import grading
 from course_lib.schemas import DatasetError, validate_file
 
 DS = Path(__file__).resolve().parents[1] / "datasets"

@@ -1,7 +1,7 @@
 """Specification of datasets/graded_answers/: hand-labelled answers that measure the grader.
 
 The agreement levels in agreement.json were recorded from a run of the grader; a change
-to course_lib.grading that lowers any rule's F1 on these answers fails here.
+to course_lib.evaluation.grading that lowers any rule's F1 on these answers fails here.
 """
 import hashlib
 import json
@@ -10,7 +10,7 @@ import pytest
 
 from course_lib.data import datasets_dir
 from course_lib.data import load_graded_answers
-from course_lib.metrics import grader_agreement
+from course_lib.evaluation.metrics import grader_agreement
 
 FOLDER = datasets_dir() / "graded_answers"
 FACT_TYPES = {"static_fact", "weekly_fact", "update_fact", "preference_and_fact", "vague", "keyword"}

@@ -1,4 +1,4 @@
-"""Specification of course_lib.grading: how free-text answers are judged.
+"""Specification of course_lib.evaluation.grading: how free-text answers are judged.
 
 The tricky sentences live in tests/test_grading_spec.py; this file covers the remaining
 behaviour: errors, profile terms and aliases, singular/plural forms, judge_fact, polarity.
@@ -6,7 +6,7 @@ behaviour: errors, profile terms and aliases, singular/plural forms, judge_fact,
 import pytest
 
 from course_lib.data import load_profile
-from course_lib.grading import (admits_unknown, canonical_food, contains_answer, food_terms, judge_fact, mentions,
+from course_lib.evaluation.grading import (admits_unknown, canonical_food, contains_answer, food_terms, judge_fact, mentions,
                                 normalise, polarity, profile_avoid_terms, violations)
 
 TINY = {"hard_restrictions": [{"name": "peanut allergy", "kind": "allergy", "avoid": ["peanut"]}],
@@ -194,7 +194,7 @@ def test_the_lacto_vegetarian_profile_allows_dairy():
     ],
 )
 def test_clauses_end_at_sentence_ends_conjunctions_and_clause_commas(text, expected):
-    from course_lib.negation import clauses
+    from course_lib.evaluation.negation import clauses
 
     assert [text[s:e].strip(" ,.") for s, e, _ in clauses(text)] == expected
 

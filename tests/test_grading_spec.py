@@ -4,13 +4,13 @@ Each row is (sentence, rule, expected, why). ``rule`` is ``violations`` (expecte
 the course profile the sentence recommends, as the profile names them), ``admits_unknown``
 (expected: True/False) or ``answer=<gold>|<gold>`` (expected: whether contains_answer accepts
 the sentence for those gold answers). The rows include every example of issue 7, section 1.
-The grader was written from the general rules in course_lib.negation and course_lib.grading,
+The grader was written from the general rules in course_lib.evaluation.negation and course_lib.evaluation.grading,
 not from this list; a held-back set kept outside the project scores it as well.
 """
 import pytest
 
 from course_lib.data import load_profile
-from course_lib.grading import admits_unknown, contains_answer, profile_avoid_terms, violations
+from course_lib.evaluation.grading import admits_unknown, contains_answer, profile_avoid_terms, violations
 
 AVOID = profile_avoid_terms(load_profile())
 

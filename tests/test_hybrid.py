@@ -1,11 +1,11 @@
-"""Specification of course_lib.hybrid and of the recipes that learn from the knowledge base (lesson 11):
+"""Specification of course_lib.finetuning.knowledge_rows and of the recipes that learn from the knowledge base (lesson 11):
 the facts recipes with 1 and 5 paraphrases share their facts, validation asks them in a held-out wording,
 and adding these recipes left the stored key of every earlier recipe unchanged."""
 import pytest
 
-from course_lib import recipes
-from course_lib.hybrid import WORDINGS, training_rows
-from course_lib.recipes import Recipe
+from course_lib.finetuning import recipes
+from course_lib.finetuning.knowledge_rows import WORDINGS, training_rows
+from course_lib.finetuning.recipes import Recipe
 
 
 def facts_recipe(paraphrases, **changes):
@@ -71,25 +71,25 @@ class Ranked:
         self.ids = ids
 
     def search(self, query, k):
-        from course_lib.vectorstore import Hit
+        from course_lib.rag.vectorstore import Hit
         return [Hit(i, 1.0, {}) for i in self.ids[:k]]
 
 
 def test_oracle_context_puts_every_gold_document_first_then_distractors():
-    from course_lib.hybrid import ControlledContext
+    from course_lib.rag.controlled import ControlledContext
     ctx = ControlledContext(Ranked(["x", "g2", "y", "g1", "z"]), {"q": ["g1", "g2"]}, "oracle")
     assert [h.id for h in ctx.search("q", 4)] == ["g1", "g2", "x", "y"]
 
 
 def test_distractor_context_never_holds_a_gold_document_even_when_retrieval_finds_it():
-    from course_lib.hybrid import ControlledContext
+    from course_lib.rag.controlled import ControlledContext
     ctx = ControlledContext(Ranked(["g1", "x", "g2", "y", "z"]), {"q": ["g1", "g2"]}, "distractors")
     assert [h.id for h in ctx.search("q", 3)] == ["x", "y", "z"]
     assert [h.id for h in ControlledContext(Ranked(["g1", "x"]), {}, "retrieved").search("q", 2)] == ["g1", "x"]
 
 
 def test_controlled_context_refuses_unknown_modes_and_questions_without_gold():
-    from course_lib.hybrid import ControlledContext
+    from course_lib.rag.controlled import ControlledContext
     with pytest.raises(ValueError, match="mode must be one of"):
         ControlledContext(Ranked([]), {}, "perfect")
     with pytest.raises(KeyError, match="no gold documents"):
@@ -98,7 +98,7 @@ def test_controlled_context_refuses_unknown_modes_and_questions_without_gold():
 
 def test_the_lesson11_recipes_learn_only_the_slice_and_never_see_an_evaluation_question():
     from course_lib import data
-    from course_lib.knowledge_pairs import overlapping_questions
+    from course_lib.finetuning.knowledge_pairs import overlapping_questions
 
     questions = data.load_questions()
     for name in ("lesson11-facts1", "lesson11-facts5", "lesson11-raft"):
@@ -111,7 +111,7 @@ def test_the_lesson11_recipes_learn_only_the_slice_and_never_see_an_evaluation_q
 
 
 def test_raft_prompts_have_the_shape_of_the_rag_they_will_read():
-    from course_lib.retrieval_evaluation import RAG_K
+    from course_lib.rag.pipeline import RAG_K
 
     train, _ = training_rows(recipes.recipe("lesson11-raft"))
     assert {len(r["doc_ids"]) for r in train if r["oracle"]} == {RAG_K}

@@ -1,17 +1,17 @@
-"""Specification of course_lib.knowledge_pairs: facts from metadata, paraphrased pairs, RAFT examples, overlap.
+"""Specification of course_lib.finetuning.knowledge_pairs: facts from metadata, paraphrased pairs, RAFT examples, overlap.
 
 References are independent of the code: fact values were read by hand from datasets/knowledge
 (nut-0001 "Butter, salted"; menu-w02-mon, the grill dish D-813 and green dish D-201), similarities
-are worked out by hand, and answers are checked with course_lib.grading and course_lib.rag.
+are worked out by hand, and answers are checked with course_lib.evaluation.grading and course_lib.rag.pipeline.
 """
 import re
 
 import pytest
 
 from course_lib import data
-from course_lib.grading import admits_unknown, contains_answer
-from course_lib.knowledge_pairs import NO_ANSWER, facts, knowledge_pairs, overlapping_questions, raft_examples
-from course_lib.rag import RAG_SYSTEM, cited_ids
+from course_lib.evaluation.grading import admits_unknown, contains_answer
+from course_lib.finetuning.knowledge_pairs import NO_ANSWER, facts, knowledge_pairs, overlapping_questions, raft_examples
+from course_lib.rag.pipeline import RAG_SYSTEM, cited_ids
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Specification of course_lib.launch: every online link comes from one address, and a fork rewrites them all."""
+"""Specification of course_lib.tooling.launch: every online link comes from one address, and a fork rewrites them all."""
 import re
 import shutil
 from pathlib import Path
@@ -6,7 +6,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib import GITHUB_BRANCH, GITHUB_REPO, launch
+from course_lib import GITHUB_BRANCH, GITHUB_REPO
+from course_lib.tooling import launch
+from course_lib.tooling.classroom import check_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -91,4 +93,4 @@ def test_the_restart_notice_names_each_package_the_install_changed(monkeypatch):
 
 
 def test_the_configured_address_is_well_formed():
-    assert launch.REPO_PATTERN.match(GITHUB_REPO) and launch.BRANCH_PATTERN.match(GITHUB_BRANCH)
+    check_repo(GITHUB_REPO, GITHUB_BRANCH)     # raises ValueError when either is malformed

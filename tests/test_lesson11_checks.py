@@ -1,5 +1,5 @@
 """The lesson 11 exercise checks accept the right answers and refuse wrong ones with a hint."""
-from course_lib.cost import SystemCost
+from course_lib.choosing.cost import SystemCost
 from course_lib.exercises import lesson11
 
 TUNED = SystemCost("fine-tuned", 2.0, 50, setup_seconds=300, update_seconds=300)

@@ -1,11 +1,11 @@
-"""Specification of course_lib.literature: the published results lesson 11 compares with."""
+"""Specification of course_lib.choosing.literature: the published results lesson 11 compares with."""
 import dataclasses
 import re
 
 import pytest
 
-from course_lib import literature
-from course_lib.literature import FINDINGS, PAPERS, Finding, findings_table
+from course_lib.choosing import literature
+from course_lib.choosing.literature import FINDINGS, PAPERS, Finding, findings_table
 
 # Written from the task brief, independently of the module: citation -> arXiv id.
 REQUIRED = {

@@ -1,8 +1,8 @@
-"""Specification of course_lib.memory: the memory arithmetic of a training step, and the measured peak."""
+"""Specification of course_lib.finetuning.memory: the memory arithmetic of a training step, and the measured peak."""
 import pytest
 import torch
 
-from course_lib.memory import PeakMemory, memory_budget, optimizer_state_values
+from course_lib.finetuning.memory import PeakMemory, memory_budget, optimizer_state_values
 
 
 def test_optimizer_state_is_two_values_per_weight_for_adamw_a_row_and_column_for_adafactor():
@@ -60,7 +60,7 @@ def test_a_nested_block_keeps_the_outer_blocks_peak():
 def test_release_hands_freed_small_blocks_back_to_the_system():
     import sys
 
-    from course_lib.memory import release
+    from course_lib.finetuning.memory import release
 
     if not sys.platform.startswith("linux"):
         pytest.skip("malloc_trim is glibc's")

@@ -1,4 +1,4 @@
-"""Specification of course_lib.metrics: the grader's agreement with a human labeller, and BLEU.
+"""Specification of course_lib.evaluation.metrics: the grader's agreement with a human labeller, and BLEU.
 
 (Perplexity has its own file, tests/test_perplexity.py.)
 
@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from course_lib.metrics import (agreement, bleu, disagreements, format_agreement, grader_agreement, grader_verdicts,
+from course_lib.evaluation.metrics import (agreement, bleu, disagreements, format_agreement, grader_agreement, grader_verdicts,
                                 sentence_bleu)
 
 T, F = True, False

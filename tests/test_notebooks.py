@@ -42,14 +42,17 @@ def test_badges_point_at_this_notebook(notebook):
     assert colab in header and binder in header
 
 
-def test_setup_cell_acts_only_on_colab(notebook):
+def test_setup_cell_installs_only_on_colab_then_applies_the_runtime_settings(notebook):
     path, nb = notebook
     setup = [c for c in nb.cells if "colab-setup" in c.metadata.get("tags", [])]
     assert len(setup) == 1, f"{path.name}: one code cell tagged colab-setup"
+    assert nb.cells.index(setup[0]) == next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
     source = setup[0].source
     assert 'if "google.colab" in sys.modules:' in source
-    body = source.split('if "google.colab" in sys.modules:')[1]
-    assert all(line.startswith("    ") or not line.strip() for line in body.splitlines())
+    body = source.split('if "google.colab" in sys.modules:')[1].splitlines()
+    after = [line for line in body if line.strip() and not line.startswith("    ")]
+    assert after == ["from course_lib.tooling import runtime", "settings_changed = runtime.apply()"]
+    assert all(line.startswith("    ") or not line.strip() for line in body[:body.index(after[0])])
     assert f"https://github.com/{GITHUB_REPO}" in source
 
 

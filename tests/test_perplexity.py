@@ -1,4 +1,4 @@
-"""Specification of course_lib.metrics.perplexity: token-weighted NLL over answer tokens only.
+"""Specification of course_lib.evaluation.metrics.perplexity: token-weighted NLL over answer tokens only.
 
 The reference is computed independently, one example at a time without padding: log-softmax
 of the logits at position t, gathered at the label of position t+1, summed over answer tokens.
@@ -12,7 +12,7 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from course_lib import data
-from course_lib.metrics import perplexity
+from course_lib.evaluation.metrics import perplexity
 from course_lib.tokens import IGNORE_INDEX
 
 

@@ -1,4 +1,4 @@
-"""Specification of course_lib.query_filters: dates and dish codes read from the course's real questions.
+"""Specification of course_lib.rag.query_filters: dates and dish codes read from the course's real questions.
 
 The reference for parsing is the knowledge base itself: each dated question's gold menu day carries
 its date and its dish codes as data, independent of the question's wording.
@@ -6,8 +6,8 @@ its date and its dish codes as data, independent of the question's wording.
 import pytest
 
 from course_lib.data import load_knowledge, load_questions
-from course_lib.query_filters import FilteredRetriever, parse_filters
-from course_lib.retrievers import BM25Retriever, RetrieverError
+from course_lib.rag.query_filters import FilteredRetriever, parse_filters
+from course_lib.rag.retrievers import BM25Retriever, RetrieverError
 
 MENUS = {d["id"]: d for d in load_knowledge(["menu"], include_update=True)}
 
@@ -92,7 +92,7 @@ def test_a_filter_on_an_unknown_field_or_key_is_refused():
 
 
 def test_documents_added_to_the_inner_retriever_later_are_filtered_too():
-    from course_lib.vectorstore import Hit
+    from course_lib.rag.vectorstore import Hit
 
     class Growing:  # a live index: records arrive after the filter is made
         def __init__(self, docs):

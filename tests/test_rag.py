@@ -1,4 +1,4 @@
-"""Specification of course_lib.rag: prompts with source ids, fitting, citations, the pipeline, scoring,
+"""Specification of course_lib.rag.pipeline: prompts with source ids, fitting, citations, the pipeline, scoring,
 the live index update.
 
 Pure logic runs against hand-made documents and a fake retriever whose hits are fixed by hand; the
@@ -9,20 +9,12 @@ import numpy as np
 import pytest
 
 from course_lib import data
-from course_lib.retrievers import DenseRetriever
-from course_lib.rag import (
-    RAG,
-    RAG_SYSTEM,
-    RagAnswer,
-    add_documents,
-    build_rag_prompt,
-    cited_ids,
-    fit_context,
-    score_answers,
-)
-from course_lib.safety import GUARDED_SYSTEM, injection_filter
+from course_lib.rag.retrievers import DenseRetriever
+from course_lib.rag.pipeline import RAG, RAG_SYSTEM, RagAnswer, add_documents, build_rag_prompt, cited_ids, fit_context
+from course_lib.evaluation.benchmark import score_answers
+from course_lib.rag.safety import GUARDED_SYSTEM, injection_filter
 from course_lib.tokens import ContextTooLong, count_tokens
-from course_lib.vectorstore import FaissStore, Hit
+from course_lib.rag import FaissStore, Hit
 
 DOCS = [
     {"id": "menu-w1-thu", "type": "menu", "title": "Thursday menu", "text": "Lentil soup; grilled trout with rice."},

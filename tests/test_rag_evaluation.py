@@ -1,12 +1,12 @@
-"""Specification of course_lib.rag_evaluation, lesson 09's full run: the gold-context stand-in retriever,
+"""Specification of course_lib.runs.lesson09_rag, lesson 09's full run: the gold-context stand-in retriever,
 failure counts, and the command itself on a tiny subset (slow: it loads the models)."""
 import json
 
 import pytest
 
-from course_lib import rag_evaluation
-from course_lib.rag import RagAnswer
-from course_lib.vectorstore import Hit
+from course_lib.runs import lesson09_rag as rag_evaluation
+from course_lib.rag.pipeline import RagAnswer
+from course_lib.rag.vectorstore import Hit
 
 
 class RankAll:
@@ -58,7 +58,7 @@ def test_the_full_run_command_writes_every_part_on_a_tiny_subset(tmp_path):
     out = tmp_path / "lesson09.json"
     assert rag_evaluation.main(["--limit", "2", "--parts", "accuracy", "safety", "latency", "--out", str(out)]) == 0
     stored = json.loads(out.read_text())
-    assert stored["runs"][0]["command"].startswith("python -m course_lib.rag_evaluation --limit 2")
+    assert stored["runs"][0]["command"].startswith("python -m course_lib.runs.lesson09_rag --limit 2")
     rows = {(r["part"], r["system"]): r for r in stored["rows"]}
     assert rows[("accuracy", "RAG")]["right"][1] == 2 and rows[("accuracy", "RAG")]["hallucinated"][1] == 2
     assert rows[("accuracy", "gold context")]["gold in prompt"] == [2, 2]

@@ -1,11 +1,11 @@
-"""Specifications for course_lib.ranking: trec_eval definitions checked against hand-worked values."""
+"""Specifications for course_lib.rag.ranking: trec_eval definitions checked against hand-worked values."""
 import math
 
 import numpy as np
 import pytest
 from sklearn.metrics import ndcg_score
 
-from course_lib.ranking import (
+from course_lib.rag.ranking import (
     evaluate_by_group, evaluate_run, mrr, ndcg_at_k, per_query, precision_at_k, recall_at_k, reciprocal_rank,
 )
 
@@ -136,7 +136,7 @@ def test_an_empty_run_or_a_run_without_any_judged_query_is_refused():
 
 
 def test_success_at_k_counts_queries_with_any_relevant_document_in_their_top_k():
-    from course_lib.ranking import success_at_k
+    from course_lib.rag.ranking import success_at_k
 
     run = {"q1": ["x", "a", "y"], "q2": ["y", "x", "b"], "q3": ["b"], "q4": ["a"]}
     qrels = {"q1": {"a", "z"}, "q2": {"b"}, "q3": {"z"}, "q4": {}}          # q4 has nothing relevant: skipped

@@ -1,4 +1,4 @@
-"""Specification of course_lib.recipes: a recipe names every setting of a trained model, nested subsets grow
+"""Specification of course_lib.finetuning.recipes: a recipe names every setting of a trained model, nested subsets grow
 without reshuffling, a changed recipe is stored apart, and answers are generated once and then read back.
 
 Models here are tiny and randomly initialised (with the course tokenizer), never the course model.
@@ -8,7 +8,7 @@ import random
 import pytest
 import torch
 
-from course_lib import recipes
+from course_lib.finetuning import recipes
 
 
 @pytest.fixture(autouse=True)

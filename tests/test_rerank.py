@@ -1,4 +1,4 @@
-"""Specification of course_lib.rerank: reranking order, the missing cross-encoder, the course model as judge, HyDE.
+"""Specification of course_lib.rag.rerank: reranking order, the missing cross-encoder, the course model as judge, HyDE.
 
 The LLM reranker is checked on an obvious pair and against its own batch-size-1 scores (padding must not
 change a score); HyDE's scores are checked against cosines computed in numpy from the hypothesis it wrote.
@@ -6,8 +6,8 @@ change a score); HyDE's scores are checked against cosines computed in numpy fro
 import numpy as np
 import pytest
 
-from course_lib.rerank import CrossEncoderReranker, HydeRetriever, LLMReranker, RerankerMissing, RerankingRetriever
-from course_lib.retrievers import BM25Retriever, DenseRetriever, RetrieverError
+from course_lib.rag.rerank import CrossEncoderReranker, HydeRetriever, LLMReranker, RerankerMissing, RerankingRetriever
+from course_lib.rag.retrievers import BM25Retriever, DenseRetriever, RetrieverError
 
 DOCS = [("a", "soup soup soup lentil soup"), ("b", "soup"), ("c", "tomato soup with basil"), ("d", "porridge")]
 

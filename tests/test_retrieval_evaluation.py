@@ -1,10 +1,11 @@
-"""Specification of course_lib.retrieval_evaluation, lesson 10's full run: one row per method with
+"""Specification of course_lib.runs.lesson10_retrieval, lesson 10's full run: one row per method with
 trec_eval scores and per-type counts, and the command itself on a tiny subset (slow: it loads the models)."""
 import json
 
 import pytest
 
-from course_lib import retrieval_evaluation
+from course_lib.rag.pipeline import RAG_CHARS, first_chars
+from course_lib.runs import lesson10_retrieval as retrieval_evaluation
 
 
 def test_a_run_row_counts_gold_in_the_top_5_overall_and_per_type():
@@ -20,8 +21,8 @@ def test_a_run_row_counts_gold_in_the_top_5_overall_and_per_type():
 
 
 def test_first_chars_cuts_each_passage_and_keeps_its_other_fields():
-    cut = retrieval_evaluation.first_chars([{"id": "g", "text": "x" * 2000, "title": "T"}])
-    assert cut == [{"id": "g", "text": "x" * retrieval_evaluation.RAG_CHARS, "title": "T"}]
+    cut = first_chars([{"id": "g", "text": "x" * 2000, "title": "T"}])
+    assert cut == [{"id": "g", "text": "x" * RAG_CHARS, "title": "T"}]
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Specification of course_lib.retrievers: records, BM25 by hand, dense vs numpy, hybrid, parents, tuning.
+"""Specification of course_lib.rag.retrievers: records, BM25 by hand, dense vs numpy, hybrid, parents, tuning.
 
 References are hand-computed values (BM25 with the Lucene formulas bm25s documents, reciprocal rank
 and min-max fusions worked on paper) and exact cosine search written out in numpy. Hybrid, tuning and
@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib.chunking import chunk_documents
-from course_lib.ranking import evaluate_run
-from course_lib.retrievers import (BM25Retriever, DenseRetriever, ParentRetriever, RetrieverError, as_records,
+from course_lib.rag.chunking import chunk_documents
+from course_lib.rag.ranking import evaluate_run
+from course_lib.rag.retrievers import (BM25Retriever, DenseRetriever, ParentRetriever, RetrieverError, as_records,
                                    latency, parent_hits, retrieve_run, tokenize)
-from course_lib.vectorstore import Hit
+from course_lib.rag.vectorstore import Hit
 
 DOCS = [
     {"id": "d1", "title": "Lentil soup", "text": "Red lentil soup with cumin. Soup of the day.", "type": "menu"},

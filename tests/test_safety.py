@@ -1,4 +1,4 @@
-"""Specification of course_lib.safety: the injection rule, the filter, the guarded prompt and the planted attack.
+"""Specification of course_lib.rag.safety: the injection rule, the filter, the guarded prompt and the planted attack.
 
 References are hand-written passages (orders aimed at the model, advice aimed at people) and the
 knowledge base itself, which holds no orders.
@@ -6,8 +6,8 @@ knowledge base itself, which holds no orders.
 import pytest
 
 from course_lib import data
-from course_lib.rag import RAG_SYSTEM
-from course_lib.safety import (GUARDED_SYSTEM, MARKERS, PLANTED, attack_questions, injection_filter, is_injection,
+from course_lib.rag.pipeline import RAG_SYSTEM
+from course_lib.rag.safety import (GUARDED_SYSTEM, MARKERS, PLANTED, attack_questions, injection_filter, is_injection,
                                mentions)
 
 # Hand-written injected passages: each speaks to the model, not to a reader.

@@ -1,4 +1,4 @@
-"""Specification of course_lib.sweeps: one sweep point trains a LoRA adapter from the lesson-06 recipe with
+"""Specification of course_lib.runs.lesson06_sweeps: one sweep point trains a LoRA adapter from the lesson-06 recipe with
 one field changed and scores it; results merge into a file that records each run's date and command.
 
 The point is run on a tiny randomly initialised model (the course tokenizer), never the course model.
@@ -8,7 +8,9 @@ import json
 import pytest
 import torch
 
-from course_lib import data, recipes, sweeps
+from course_lib import data
+from course_lib.finetuning import recipes
+from course_lib.runs import lesson06_sweeps as sweeps
 
 
 @pytest.fixture(autouse=True)
@@ -54,12 +56,12 @@ def test_one_point_trains_an_adapter_and_scores_its_answers(tokenizer):
 def test_results_merge_and_each_run_keeps_its_date_and_command(folder):
     path = folder / "sweeps.json"
     first = {"sweep": "rank", "value": 1, "seed": 0, "no violation": [3, 4]}
-    sweeps.save_results([first], "python -m course_lib.sweeps --seeds 0", path)
+    sweeps.save_results([first], "python -m course_lib.runs.lesson06_sweeps --seeds 0", path)
     sweeps.save_results([dict(first, seed=1), dict(first, **{"no violation": [4, 4]})],
-                        "python -m course_lib.sweeps --seeds 0 1", path)
+                        "python -m course_lib.runs.lesson06_sweeps --seeds 0 1", path)
     stored = sweeps.load_results(path)
-    assert [r["command"] for r in stored["runs"]] == ["python -m course_lib.sweeps --seeds 0",
-                                                      "python -m course_lib.sweeps --seeds 0 1"]
+    assert [r["command"] for r in stored["runs"]] == ["python -m course_lib.runs.lesson06_sweeps --seeds 0",
+                                                      "python -m course_lib.runs.lesson06_sweeps --seeds 0 1"]
     assert [(r["seed"], r["no violation"]) for r in stored["rows"]] == [(0, [4, 4]), (1, [3, 4])]
 
 

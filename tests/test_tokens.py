@@ -13,7 +13,7 @@ from course_lib import data
 from course_lib.exercises.lesson02 import (
     check_cost_prediction, check_largest_k, check_template_overhead, check_trained_tokens,
 )
-from course_lib.rag import build_rag_prompt
+from course_lib.rag.pipeline import build_rag_prompt
 from course_lib.tokens import (
     IGNORE_INDEX,
     ContextTooLong,

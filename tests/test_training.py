@@ -1,4 +1,4 @@
-"""Specification of course_lib.training: freezing, memory arithmetic, schedules, a Trainer run, scoring.
+"""Specification of course_lib.finetuning.training: freezing, memory arithmetic, schedules, a Trainer run, scoring.
 
 Training tests use a tiny randomly initialised Llama-style model (built from a small config, with the
 course tokenizer), so they run in seconds; expected numbers are worked out by hand in the comments.
@@ -7,10 +7,11 @@ import pytest
 import torch
 
 from course_lib import data
-from course_lib.finetune import train_steps
+from course_lib.finetuning.lora import train_steps
 from course_lib.tokens import pad_batch
-from course_lib.training import (adherence_and_format, freeze_all_but, learning_rates, stratified_sample,
-                                 train_with_trainer)
+from course_lib.evaluation.style import adherence_and_format
+from course_lib.finetuning.training import freeze_all_but, learning_rates, train_with_trainer
+from course_lib.stats import stratified_sample
 
 # hidden 32, MLP 64, 4 heads of 8, 2 key/value heads: q 32x32, k and v 32x16, o 32x32, MLP 3 x 32x64, 2 norms of 32
 PER_LAYER = 1024 + 512 + 512 + 1024 + 3 * 2048 + 2 * 32   # = 9280
@@ -150,7 +151,7 @@ def test_checkpointing_is_switched_on_under_the_name_this_transformers_knows(tmp
     # transformers 5.23 calls it activation_checkpointing; Colab's 5.15 knows only gradient_checkpointing.
     from transformers import TrainingArguments
 
-    from course_lib.training import _checkpointing_arguments
+    from course_lib.finetuning.training import _checkpointing_arguments
 
     args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to="none", **_checkpointing_arguments(True))
     name = next(iter(_checkpointing_arguments(True)))

@@ -1,4 +1,4 @@
-"""Specification of course_lib.vectorstore: one store interface, the same tests on faiss and on Qdrant.
+"""Specification of course_lib.rag.vectorstore: one store interface, the same tests on faiss and on Qdrant.
 
 The reference is exact cosine search written out in numpy. The approximate faiss kinds are run
 here in settings where they are exact (60 items: HNSW's search visits the whole graph; IVF probes
@@ -7,7 +7,7 @@ every list), and their recall at realistic settings is specified separately on 2
 import numpy as np
 import pytest
 
-from course_lib.vectorstore import (FaissStore, Hit, VectorStoreError, memory_bytes,
+from course_lib.rag import (FaissStore, Hit, VectorStoreError, memory_bytes,
                                     recall_against_exact)
 
 DIM, N = 16, 60
@@ -17,7 +17,7 @@ BACKENDS = ["faiss-flat", "faiss-hnsw", "faiss-ivf", "qdrant"]
 def make_store(backend: str, dim: int = DIM, metric: str = "cosine", path=None):
     if backend == "qdrant":
         pytest.importorskip("qdrant_client")
-        from course_lib.vectorstore import QdrantStore
+        from course_lib.rag import QdrantStore
 
         return QdrantStore(dim, path, metric)
     if backend == "faiss-hnsw":
@@ -262,7 +262,7 @@ def test_loading_a_folder_without_a_saved_store_raises(backend, tmp_path):
 
 def test_a_qdrant_store_with_a_path_persists_every_change(tmp_path):
     pytest.importorskip("qdrant_client")
-    from course_lib.vectorstore import QdrantStore
+    from course_lib.rag import QdrantStore
 
     ids, vectors, meta = corpus()
     store = QdrantStore(DIM, tmp_path / "q")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from course_lib import grading, stats
+from course_lib import stats
+from course_lib.evaluation import grading
 from course_lib.exercises import Feedback, not_answered, report, same_items
 
 

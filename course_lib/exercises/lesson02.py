@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from course_lib.exercises import Feedback, exact_count, not_answered, report
-from course_lib.rag import RAG_SYSTEM, fit_context
+from course_lib.rag.pipeline import RAG_SYSTEM, fit_context
 from course_lib.tokens import IGNORE_INDEX, count_tokens, trained_tokens
 
 

@@ -9,9 +9,9 @@ import functools
 from dataclasses import fields
 from typing import Any, Callable, Mapping, get_args
 
-from course_lib.decide import DIET_BOT, Choice, Project, recommend
+from course_lib.choosing.decide import DIET_BOT, Choice, Project, recommend
 from course_lib.exercises import Feedback, close_to, not_answered, report
-from course_lib.finetune import trainable_parameters
+from course_lib.finetuning.lora import trainable_parameters
 
 
 def _reported(check: Callable[..., Feedback]) -> Callable[..., Feedback]:

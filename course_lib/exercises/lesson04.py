@@ -8,14 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from course_lib.curation import WORD_OVERLAP_THRESHOLD, embed, leakage_report, word_overlap
+from course_lib.data import load_dialogues, to_chat
 from course_lib.exercises import Feedback, close_to, not_answered, report, same_items
+from course_lib.finetuning.curation import WORD_OVERLAP_THRESHOLD, embed, leakage_report, word_overlap
+from course_lib.schemas import DatasetError, validate_file
+from course_lib.tokens import count_tokens
 
 
 def check_broken_lines(answer: Any, path: str | Path, schema_name: str) -> Feedback:
     """Exercise: which line numbers of the data file at ``path`` break schema ``schema_name``?"""
-    from course_lib.schemas import DatasetError, validate_file
-
     missing = not_answered(answer, "validate the file yourself: the error it raises lists every problem with its "
                                    "line number.")
     if missing is not None:  # the placeholder first: the other arguments may not exist yet
@@ -47,9 +48,6 @@ def check_sneaky_paraphrase(answer: Any, embedder: Any, target: str, min_cosine:
 
 def check_too_long(answer: Any, tokenizer: Any, split: str, max_length: int) -> Feedback:
     """Exercise: how many dialogues of ``split`` do not fit in ``max_length`` tokens?"""
-    from course_lib.data import load_dialogues, to_chat
-    from course_lib.tokens import count_tokens
-
     missing = not_answered(answer, "ask training_set() for that limit and read the error it raises; or measure each "
                                    "chat in tokens.")
     if missing is not None:  # the placeholder first: the other arguments may not exist yet

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from course_lib.exercises import Feedback, close_to, exact_count, not_answered, report
+from course_lib.finetuning.memory import memory_budget
+from course_lib.finetuning.training import freeze_all_but, learning_rates
 
 
 def _meta_model(config: Any):
@@ -22,8 +24,6 @@ def _meta_model(config: Any):
 
 def check_trainable_last_layers(answer: Any, config: Any, last_layers: int) -> Feedback:
     """Exercise: how many parameters train when only the last ``last_layers`` layers (and final norm) do?"""
-    from course_lib.training import freeze_all_but
-
     missing = not_answered(answer, ("count the parameters of one decoder layer (every weight, norms included), "
                                    "multiply, and remember the final norm; the embeddings stay frozen."))
     if missing is not None:  # the placeholder first: the other arguments may not exist yet
@@ -37,8 +37,6 @@ def check_trainable_last_layers(answer: Any, config: Any, last_layers: int) -> F
 
 def check_full_adamw_gb(answer: Any, config: Any) -> Feedback:
     """Exercise: GB of weights + gradients + AdamW state to fully fine-tune the model of ``config`` in float32."""
-    from course_lib.memory import memory_budget
-
     missing = not_answered(answer, ("every weight: 4 bytes of value, 4 of gradient, and AdamW keeps two more numbers "
                                    "per weight. Activations are not part of this sum."))
     if missing is not None:  # the placeholder first: the other arguments may not exist yet
@@ -52,8 +50,6 @@ def check_full_adamw_gb(answer: Any, config: Any) -> Feedback:
 
 def check_lr_prediction(prediction: Any, steps: int, lr: float, scheduler: str, warmup: float, at_step: int) -> Feedback:
     """Predict-then-run: the learning rate at optimiser step ``at_step`` (counted from 0) of a schedule."""
-    from course_lib.training import learning_rates
-
     missing = not_answered(prediction, "draw the schedule: a ramp up for the warm-up steps, then the decay.")
     if missing is not None:  # a Feedback is falsy when not ok: test for None
         return report(missing)

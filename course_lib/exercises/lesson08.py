@@ -1,14 +1,16 @@
 """Exercise checks of lesson 08 (embeddings, chunking and vector stores).
 
 Each check returns a :class:`~course_lib.exercises.Feedback`. Expected values come from an
-independent reference (scipy's cosine distance, :func:`course_lib.vectorstore.memory_bytes`,
-:func:`course_lib.ranking.recall_at_k`) or from the definition, never from the learner's objects.
+independent reference (scipy's cosine distance, :func:`course_lib.rag.vectorstore.memory_bytes`,
+:func:`course_lib.rag.ranking.recall_at_k`) or from the definition, never from the learner's objects.
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
 from course_lib.exercises import Feedback, close_to, exact_count, not_answered, report
+from course_lib.rag.ranking import recall_at_k
+from course_lib.rag.vectorstore import memory_bytes
 
 
 def check_cosine(answer: Any, a: Sequence[float], b: Sequence[float]) -> Feedback:
@@ -41,8 +43,6 @@ def check_flat_memory(answer: Any, n: int, dim: int) -> Feedback:
     >>> bool(check_flat_memory(10 * (4 * 3 + 8), 10, 3))
     True
     """
-    from course_lib.vectorstore import memory_bytes
-
     expected = memory_bytes(n, dim, "flat")
     missing = not_answered(answer, "each vector is dim float32 numbers of 4 bytes, and faiss keeps an id beside it.")
     if missing is not None:  # a Feedback is falsy when not ok: test for None
@@ -69,8 +69,6 @@ def first_answered_k(chunk_ids: Sequence[str], gold_doc_ids: Sequence[str]) -> i
     >>> first_answered_k(["d7#3", "d7#1", "d2#0"], ["d2"])
     2
     """
-    from course_lib.ranking import recall_at_k
-
     parents = list(dict.fromkeys(c.rsplit("#", 1)[0] for c in chunk_ids))
     return next((k for k in range(1, len(parents) + 1) if recall_at_k(parents, gold_doc_ids, k) > 0), None)
 

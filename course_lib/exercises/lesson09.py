@@ -1,7 +1,7 @@
 """Exercise checks of lesson 09 (the RAG pipeline).
 
 Each check returns a :class:`~course_lib.exercises.Feedback`. Expected values come from the
-definitions (a reading failure, a hallucination as :func:`course_lib.grading.admits_unknown`
+definitions (a reading failure, a hallucination as :func:`course_lib.evaluation.grading.admits_unknown`
 reads it) applied to the data passed in, or from a measurement the notebook made, never from
 the learner's own objects.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from course_lib.evaluation.grading import admits_unknown
 from course_lib.exercises import Feedback, close_to, exact_count, not_answered, report
 
 
@@ -56,8 +57,6 @@ def hallucinations(texts: Sequence[str]) -> int:
     >>> hallucinations(["I don't know.", "The soup cost 4 euros."])
     1
     """
-    from course_lib.grading import admits_unknown
-
     if isinstance(texts, str):
         raise TypeError("texts must be a list of answers, not one string.")
     return sum(1 for t in texts if not admits_unknown(t))

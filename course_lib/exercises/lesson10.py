@@ -2,7 +2,7 @@
 
 Each check returns a :class:`~course_lib.exercises.Feedback`. Expected values come from the
 definitions (BM25's Lucene idf, reciprocal rank fusion), from an independent reference
-(:func:`course_lib.ranking.ndcg_at_k`) or from a significance test of the learner's own run
+(:func:`course_lib.rag.ranking.ndcg_at_k`) or from a significance test of the learner's own run
 (:func:`course_lib.stats.compare`), never from the learner's objects alone.
 """
 from __future__ import annotations
@@ -11,6 +11,8 @@ import math
 from typing import Any, Sequence
 
 from course_lib.exercises import Feedback, close_to, not_answered, report
+from course_lib.rag.ranking import ndcg_at_k
+from course_lib.stats import compare
 
 OUTCOMES = ("better", "same", "worse")
 
@@ -80,8 +82,6 @@ def check_rrf(answer: Any, ranks: Sequence[int | None], k: float = 60) -> Feedba
 
 def check_ndcg(answer: Any, ranked_ids: Sequence[str], gold_ids: Sequence[str], k: int = 10) -> Feedback:
     """Exercise: nDCG@k of one ranking with binary relevance (each gold document has grade 1)."""
-    from course_lib.ranking import ndcg_at_k
-
     missing = not_answered(answer, "DCG = sum of 1 / log2(rank + 1) over the gold documents in the top k; divide by "
                                    "the DCG of a perfect ranking.")
     if missing is not None:  # the placeholder first: the other arguments may not exist yet
@@ -110,8 +110,6 @@ def hyde_outcome(hyde: Any, dense: Any) -> str:
     >>> hyde_outcome(proportion(3, 24), proportion(4, 24))
     'same'
     """
-    from course_lib.stats import compare
-
     result = compare(hyde, dense)
     if not result.distinguishable:
         return "same"

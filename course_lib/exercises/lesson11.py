@@ -2,7 +2,7 @@
 
 Each check returns a :class:`~course_lib.exercises.Feedback`. The expected values come from the
 two straight cost lines (setup + queries x seconds per query + updates x seconds per update),
-worked out here independently of :mod:`course_lib.cost`, and from a significance test of the
+worked out here independently of :mod:`course_lib.choosing.cost`, and from a significance test of the
 learner's own benchmark rows (:func:`course_lib.stats.compare`).
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ import math
 from typing import Any, Mapping
 
 from course_lib.exercises import Feedback, close_to, not_answered, report
+from course_lib.stats import compare, proportion
 
 OUTCOMES = ("better", "same", "worse")
 
@@ -35,7 +36,7 @@ def check_break_even_queries(answer: Any, tuned: Any, rag: Any) -> Feedback:
     (setup of tuned - setup of RAG) / (seconds per query of RAG - seconds per query of tuned),
     or ``float("inf")`` when the tuned model is no faster per query (it never catches up).
 
-    >>> from course_lib.cost import SystemCost
+    >>> from course_lib.choosing.cost import SystemCost
     >>> ft, rag = SystemCost("ft", 0.3, 60, 80, 80), SystemCost("rag", 0.5, 400, 2, 0.2)
     >>> bool(check_break_even_queries(390, ft, rag)), bool(check_break_even_queries(160, ft, rag))
     (True, False)
@@ -63,7 +64,7 @@ def check_updates_to_win(answer: Any, tuned: Any, rag: Any, queries: float) -> F
     (RAG's total without updates - tuned's total without updates) / (tuned's update cost - RAG's),
     or ``float("inf")`` when an update costs RAG no less than a retraining.
 
-    >>> from course_lib.cost import SystemCost
+    >>> from course_lib.choosing.cost import SystemCost
     >>> ft, rag = SystemCost("ft", 0.3, 60, 80, 80), SystemCost("rag", 0.5, 400, 2, 0.2)
     >>> bool(check_updates_to_win(1.53, ft, rag, 1000))
     True
@@ -92,8 +93,6 @@ def check_hybrid_prediction(answer: Any, hybrid: Mapping[str, Any], rag: Mapping
     >>> bool(check_hybrid_prediction("better", *rows))
     True
     """
-    from course_lib.stats import compare, proportion
-
     missing = not_answered(answer, f"Write one of {OUTCOMES} as a string.")
     if missing is not None:          # a Feedback is falsy when not ok: test for None
         return report(missing)

@@ -6,9 +6,9 @@ import random
 import re
 
 # The same duplicate and overlap rules that lesson 04 and the tests apply to the finished splits.
-from course_lib.curation import exact_duplicates, normalise_prompt, word_overlaps
+from course_lib.finetuning.curation import exact_duplicates, normalise_prompt, word_overlaps
 # One matcher for "does this answer offer a food Maya avoids": the grader's.
-from course_lib.grading import profile_avoid_terms, violations
+from course_lib.evaluation.grading import profile_avoid_terms, violations
 
 from .dialogue_tables import (BULLET_STYLES, CANTEEN_BULLETS, CANTEEN_FAMILIES, CANTEEN_LEADS, COMBOS, DIALOGUE_FAMILIES,
                               FOOD_TIPS, ITEMS, LEADS, NUTRIENT_OF_POOL, OPENERS, REFUSE_FAMILIES, TALLY_FAMILIES)
@@ -280,8 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     import json
     from pathlib import Path
 
-    from course_lib.answer_overlap import overlap_stats
-    from course_lib.curation import leakage_report
+    from course_lib.finetuning.answer_overlap import overlap_stats
+    from course_lib.finetuning.curation import leakage_report
     from course_lib.stats import proportion
 
     from .common import DATASETS

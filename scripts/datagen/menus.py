@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from course_lib.grading import profile_avoid_terms, violations
+from course_lib.evaluation.grading import profile_avoid_terms, violations
 
 from .canteen import ALLERGEN_WORD, ALLERGENS, DAYS, FACTS, WEEKS, day_date, long_date
 from .profile import PROFILE

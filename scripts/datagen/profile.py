@@ -1,6 +1,6 @@
 """The profile of Maya, the one person the assistant serves, and every word that names a food she avoids.
 
-The grader (course_lib.grading.profile_avoid_terms / violations) reads the foods, aliases and
+The grader (course_lib.evaluation.grading.profile_avoid_terms / violations) reads the foods, aliases and
 dishes from this profile; there is no second word list anywhere else.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ PROFILE = {
         },
     ],
     "dislikes": ["eggs", "mushrooms", "coriander", "aubergine"],
-    # Other words for the foods above, so that the grader (course_lib.grading) recognises them
+    # Other words for the foods above, so that the grader (course_lib.evaluation.grading) recognises them
     # wherever they appear: other names, spellings and kinds of the same food ...
     "aliases": {
         "peanut": ["peanut butter", "peanut oil", "groundnut", "arachis oil", "arachis", "monkey nut"],

@@ -65,7 +65,7 @@ FACT_EVIDENCE = {
 }
 
 # preference: per context, the liked foods that make a good answer. The words that break the profile
-# are not listed here: every avoid list is course_lib.grading.profile_avoid_terms(profile).
+# are not listed here: every avoid list is course_lib.evaluation.grading.profile_avoid_terms(profile).
 PREFERENCE_LIKES = {
     "breakfast": ["cottage cheese", "yogurt", "tofu", "berries", "chia", "raspberries", "soy"],
     "snack": ["cottage cheese", "yogurt", "pumpkin seeds", "hummus", "almonds", "edamame", "tofu", "chickpeas"],

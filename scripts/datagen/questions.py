@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from course_lib.grading import profile_avoid_terms
+from course_lib.evaluation.grading import profile_avoid_terms
 
 from .canteen import ALLERGEN_WORD, ALLERGENS, MONTHS, date_phrase
 from .common import num_variants

@@ -1,0 +1,50 @@
+"""The diet-bot's answer style, scored: the wanted format, and answers that keep the person's preferences.
+
+Lessons 05-07 score every fine-tuned model with :func:`adherence_and_format`: the share of answers
+that recommend no avoided food (the grader of :mod:`course_lib.evaluation.grading`) and the share in
+the wanted format (:func:`style_checks`), both as k/n with an interval.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping
+
+from course_lib.evaluation.grading import profile_avoid_terms, violations
+from course_lib.stats import proportion_of
+
+
+def style_checks(text: str) -> dict[str, int | bool]:
+    """Measure the diet-bot's wanted answer style: bullets, protein in grams, length.
+
+    The profile asks for a short bullet list (at most 4 bullets) whose every food
+    states its protein in grams, in under 80 words; this counts what a text does.
+
+    >>> style_checks("- 150 g yogurt: 15 g protein\\n- tofu, about 17 g protein")
+    {'bullets': 2, 'protein_grams': 2, 'words': 13, 'follows_style': True}
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    bullets = [line for line in lines if re.match(r"^([-*•]|\d+[.)])\s", line)]
+    grams = [line for line in bullets if re.search(r"\d+\s*g\b[^.]*protein|protein[^.]*\d+\s*g\b", line)]
+    words = len(text.split())
+    ok = 1 <= len(bullets) <= 4 and len(grams) == len(bullets) and words < 80
+    return {"bullets": len(bullets), "protein_grams": len(grams), "words": words, "follows_style": ok}
+
+
+def adherence_and_format(texts: Iterable[str], profile: Mapping[str, Any]) -> dict[str, Any]:
+    """Share of answers with no avoided food recommended, and share in the wanted format, as k/n.
+
+    Preference adherence uses :func:`course_lib.evaluation.grading.violations` with the profile's
+    avoid terms; the format is :func:`course_lib.finetuning.lora.style_checks` (1-4 bullets,
+    each with protein in grams, under 80 words).
+
+    >>> profile = {"hard_restrictions": [{"avoid": ["peanut"]}], "dislikes": []}
+    >>> rates = adherence_and_format(["- peanut butter toast: 8 g protein", "- tofu: 17 g protein"], profile)
+    >>> print(rates["no violation"].k, rates["wanted format"].k)
+    1 2
+    """
+    texts = list(texts)
+    if not texts or not all(isinstance(t, str) for t in texts):
+        raise ValueError("adherence_and_format() needs a non-empty list of answer texts.")
+    avoid = profile_avoid_terms(profile)
+    return {"no violation": proportion_of(not violations(t, avoid, profile=profile) for t in texts),
+            "wanted format": proportion_of(style_checks(t)["follows_style"] for t in texts)}

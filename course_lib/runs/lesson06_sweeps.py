@@ -1,0 +1,109 @@
+"""Lesson 06's sweeps: preference adherence against LoRA rank, against the number of training dialogues, and prompt tuning.
+
+Each point trains a LoRA adapter (a :mod:`course_lib.finetuning.recipes` recipe with one field
+changed) and scores its answers to the test prompts. Nine runs of one to ten minutes each do
+not fit a notebook's five minutes, so this command runs them and writes a results file that
+the notebook reads and plots, with the date and the command that produced it::
+
+    python -m course_lib.runs.lesson06_sweeps --seeds 0 1 2          # about 30 minutes per seed on 2 CPU cores
+
+Points already in the file are kept; a point run again replaces its old value.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from course_lib import data, results
+from course_lib.evaluation.style import adherence_and_format
+from course_lib.finetuning import recipes
+from course_lib.finetuning.recipes import recipe
+from course_lib.models import load_llm
+
+SWEEPS: dict[str, tuple[str, str, tuple[int, ...]]] = {
+    # sweep -> (the recipe it starts from, the field it changes, its values); alpha follows rank (alpha = 2r)
+    "rank": ("lesson06-lora16", "rank", (1, 4, 16)),
+    "data": ("lesson06-lora16", "train_examples", (25, 50, 64, 100, 333)),  # 64 is the rank-16 point itself
+    "prompt": ("lesson06-prompt32", "virtual_tokens", (32,)),                # prompt tuning beside LoRA
+}
+RESULTS = "lesson06_sweeps.json"   # in paths.results_dir()
+METRICS = ("no violation", "wanted format")
+
+
+def point_recipe(sweep: str, value: int, seed: int, **overrides: Any):
+    """The recipe of one sweep point: a lesson-06 recipe with the swept field (and seed) changed."""
+    if sweep not in SWEEPS:
+        raise ValueError(f"sweep must be one of {sorted(SWEEPS)}, got {sweep!r}.")
+    name, field, _ = SWEEPS[sweep]
+    changes = {field: value, "seed": seed, **overrides}
+    if field == "rank":
+        changes["alpha"] = 2 * value
+    return recipe(name, **changes)
+
+
+def run_point(sweep: str, value: int, seed: int, make_model: Callable[[], tuple[Any, Any]],
+              prompts: Sequence[Any], profile: Mapping[str, Any], *, max_new_tokens: int = 96,
+              progress: bool = False, **overrides: Any) -> dict:
+    """Train (or load) one sweep point's adapter and score its answers; return a JSON-able row."""
+    model, tokenizer = make_model()
+    rec = point_recipe(sweep, value, seed, **overrides)
+    built = recipes.build(SWEEPS[sweep][0], model, tokenizer, rec, progress=progress)
+    texts, _ = recipes.answers(built.artifact, built.model, tokenizer, prompts, max_new_tokens=max_new_tokens,
+                               stored=recipes.stored_settings(rec, tokenizer))
+    rates = adherence_and_format(texts, profile)
+    return {"sweep": sweep, "value": value, "seed": seed, "trainable": built.run.trainable,
+            "train_examples": rec.train_examples, "seconds": round(built.run.seconds, 1),
+            "peak_mb": round(built.run.peak_mb), **{m: [rates[m].k, rates[m].n] for m in METRICS}}
+
+
+def summarise(rows: Sequence[Mapping[str, Any]], sweep: str, metric: str) -> list[dict]:
+    """Per swept value: seeds, mean and standard deviation of the rate over seeds, and the pooled k/n.
+
+    >>> rows = [{"sweep": "rank", "value": 4, "seed": s, "no violation": [k, 10]} for s, k in ((0, 6), (1, 8))]
+    >>> [(r["value"], r["mean"], round(r["sd"], 3), str(r["pooled"])) for r in summarise(rows, "rank", "no violation")]
+    [(4, 0.7, 0.141, '14/20 = 70% (95% CI 48–85%)')]
+    """
+    out = []
+    for value in sorted({r["value"] for r in rows if r["sweep"] == sweep}):
+        here = [r for r in rows if r["sweep"] == sweep and r["value"] == value]
+        out.append({"value": value, "trainable": here[0].get("trainable"), **results.pool(here, metric)})
+    return out
+
+
+def load_results(path: str | Path | None = None) -> dict:
+    """The stored sweep results (``runs``: date and command of each run; ``rows``: one per point and seed)."""
+    return results.load(path or results.path_of(RESULTS), "make sweeps", "about 30 minutes per seed on 2 cores")
+
+
+def save_results(rows: Sequence[Mapping[str, Any]], command: str, path: str | Path | None = None, **about: Any) -> dict:
+    """Merge ``rows`` into the results file (a re-run point replaces its old row) and write it."""
+    return results.save(rows, command, path or results.path_of(RESULTS), key=("sweep", "value", "seed"), **about)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_lib.runs.lesson06_sweeps", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--sweeps", nargs="+", default=list(SWEEPS), choices=list(SWEEPS))
+    parser.add_argument("--test-prompts", type=int, default=64)
+    parser.add_argument("--out", default=None, help="where to write (default: results/" + RESULTS + ")")
+    args = parser.parse_args(argv)
+    args.out = args.out or results.path_of(RESULTS)
+    prompts = recipes.held_out_prompts(args.test_prompts)
+    profile = data.load_profile()
+    rows = []
+    for seed in args.seeds:
+        for sweep in args.sweeps:
+            for value in SWEEPS[sweep][2]:
+                rows.append(run_point(sweep, value, seed, lambda: load_llm(verbose=False), prompts, profile))
+                print(json.dumps(rows[-1]), flush=True)
+    command = "python -m course_lib.runs.lesson06_sweeps " + " ".join(argv if argv is not None else sys.argv[1:])
+    save_results(rows, command.strip(), args.out, test_prompts=args.test_prompts)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
