@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from filelock import FileLock
+
 from course_lib.paths import artifacts_dir
 
 FORMAT = 1  # bump when the saved layout changes, so old folders are retrained instead of misread
@@ -24,6 +26,14 @@ def _folder(name: str) -> Path:
     if not isinstance(name, str) or not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValueError(f"an artifact name is one plain folder name such as 'lesson05-freeze', got {name!r}.")
     return artifacts_dir() / name
+
+
+def _one_at_a_time(name: str) -> FileLock:
+    # Two kernels (or the two notebook chains of `make test`) may need the same artifact at once: the
+    # second waits for the first to finish, then loads what it saved instead of training it again.
+    folder = artifacts_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(folder / f".{name}.lock"))
 
 
 def trainable_state(model: Any) -> dict:
@@ -46,31 +56,32 @@ def load_or_train(name: str, model: Any, train: Callable[[Any], Mapping[str, Any
     """
     from safetensors.torch import load_file, save_file
 
-    folder = _folder(name)
-    settings = json.loads(json.dumps(dict(settings)))  # what JSON gives back, so a reload compares equal
-    expected = sorted(n for n, p in model.named_parameters() if p.requires_grad)
-    if not expected:
-        raise ValueError("the model has no trainable parameters: freeze it the way training will, then call this.")
-    meta = folder / RECORD
-    if meta.is_file() and (folder / WEIGHTS).is_file():
-        stored = json.loads(meta.read_text(encoding="utf-8"))
-        if stored.get("format") == FORMAT and stored.get("settings") == settings:
-            weights = load_file(str(folder / WEIGHTS))
-            if sorted(weights) == expected:
-                model.load_state_dict(weights, strict=False)
-                model.eval()
-                return stored["record"], False
-    record = dict(train(model))
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    # Written to a side folder and renamed, so an interrupted save never looks like a finished artifact.
-    save_file(trainable_state(model), str(tmp / WEIGHTS))
-    (tmp / RECORD).write_text(json.dumps({"format": FORMAT, "settings": settings, "record": record}, indent=1),
-                              encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-    return record, True
+    with _one_at_a_time(name):
+        folder = _folder(name)
+        settings = json.loads(json.dumps(dict(settings)))  # what JSON gives back, so a reload compares equal
+        expected = sorted(n for n, p in model.named_parameters() if p.requires_grad)
+        if not expected:
+            raise ValueError("the model has no trainable parameters: freeze it the way training will, then call this.")
+        meta = folder / RECORD
+        if meta.is_file() and (folder / WEIGHTS).is_file():
+            stored = json.loads(meta.read_text(encoding="utf-8"))
+            if stored.get("format") == FORMAT and stored.get("settings") == settings:
+                weights = load_file(str(folder / WEIGHTS))
+                if sorted(weights) == expected:
+                    model.load_state_dict(weights, strict=False)
+                    model.eval()
+                    return stored["record"], False
+        record = dict(train(model))
+        tmp = folder.with_name(folder.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        # Written to a side folder and renamed, so an interrupted save never looks like a finished artifact.
+        save_file(trainable_state(model), str(tmp / WEIGHTS))
+        (tmp / RECORD).write_text(json.dumps({"format": FORMAT, "settings": settings, "record": record}, indent=1),
+                                  encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        return record, True
 
 
 def restore_weights(model: Any, path: str | Path) -> int:
@@ -93,7 +104,7 @@ def restore_weights(model: Any, path: str | Path) -> int:
             raise ValueError(f"{path} has no tensor for {len(missing)} parameters (first: {missing[0]}): "
                              "it holds another model's weights; pass that model's safetensors file.")
         with torch.no_grad():
-            for count, (name, param) in enumerate(model.named_parameters(), 1):
+            for count, (name, param) in enumerate(model.named_parameters(), 1):  # noqa: B007 (count is returned)
                 param.copy_(weights.get_tensor(name))
     return count
 
@@ -107,16 +118,17 @@ def load_or_compute(name: str, settings: Mapping[str, Any], compute: Callable[[]
 
     >>> texts, computed_now = load_or_compute("answers-base", {"prompts": prompts}, generate)  # doctest: +SKIP
     """
-    folder = _folder(name)
-    settings = json.loads(json.dumps(dict(settings)))
-    path = folder / "result.json"
-    if path.is_file():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored.get("format") == FORMAT and stored.get("settings") == settings:
-            return stored["result"], False
-    result = compute()
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial")
-    tmp.write_text(json.dumps({"format": FORMAT, "settings": settings, "result": result}), encoding="utf-8")
-    tmp.replace(path)  # atomic: an interrupted write never looks like a stored result
-    return json.loads(json.dumps(result)), True
+    with _one_at_a_time(name):
+        folder = _folder(name)
+        settings = json.loads(json.dumps(dict(settings)))
+        path = folder / "result.json"
+        if path.is_file():
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored.get("format") == FORMAT and stored.get("settings") == settings:
+                return stored["result"], False
+        result = compute()
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".partial")
+        tmp.write_text(json.dumps({"format": FORMAT, "settings": settings, "result": result}), encoding="utf-8")
+        tmp.replace(path)  # atomic: an interrupted write never looks like a stored result
+        return json.loads(json.dumps(result)), True

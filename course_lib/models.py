@@ -251,7 +251,7 @@ def chat(
             )
         seconds = (time.perf_counter() - began) / len(batch)
         new = out[:, enc["input_ids"].shape[1] :]
-        for row, mask in zip(new, enc["attention_mask"]):
+        for row, mask in zip(new, enc["attention_mask"], strict=True):
             n_new = int((row != tokenizer.pad_token_id).sum())
             text = tokenizer.decode(row, skip_special_tokens=True).strip()
             results.append(Generation(text, int(mask.sum()), n_new, seconds))

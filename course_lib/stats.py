@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterable, Mapping, Sequence
 
-__all__ = ["Proportion", "Comparison", "proportion", "proportion_of", "tally", "compare", "plot_rates",
+__all__ = ["Proportion", "Comparison", "proportion", "proportion_of", "tally", "compare", "p_text", "plot_rates",
            "stratified_sample", "nested_sample"]
 
 ALPHA = 0.05  # a difference counts as real when Fisher's exact test gives p below this
@@ -148,19 +148,23 @@ class Comparison:
         """The comparison in plain English, with counts and the p-value."""
         head = f"{self.a.k}/{self.a.n} vs {self.b.k}/{self.b.n}"
         if not self.distinguishable:
-            return f"{head}: not distinguishable from noise ({_p(self.p_value)})"
+            return f"{head}: not distinguishable from noise ({p_text(self.p_value)})"
         direction = "higher" if self.difference > 0 else "lower"
         points = round(abs(self.difference) * 100)
         # Name both rates in the sentence, so it reads the same whichever order they were passed in.
         return (f"{self.a.k}/{self.a.n} is {points} percentage points {direction} than {self.b.k}/{self.b.n}, "
-                f"more than chance explains ({_p(self.p_value)})")
+                f"more than chance explains ({p_text(self.p_value)})")
 
     def __str__(self) -> str:
         return self.sentence
 
 
-def _p(p: float) -> str:
-    # "p = 0.xx", or "p < 0.001" when tiny: more digits add nothing to the decision.
+def p_text(p: float) -> str:
+    """A p-value as the course writes it: "p = 0.xx", or "p < 0.001" when tiny (more digits add nothing).
+
+    >>> p_text(0.0312), p_text(0.004), p_text(0.00001)
+    ('p = 0.03', 'p = 0.004', 'p < 0.001')
+    """
     return "p < 0.001" if p < 0.001 else f"p = {p:.2f}" if p >= 0.01 else f"p = {p:.3f}"
 
 
@@ -211,7 +215,7 @@ def plot_rates(ax: Any, labelled: Mapping[str, Proportion], *, title: str | None
     rates = [p.rate for p in props]
     errors = [[p.rate - p.low for p in props], [p.high - p.rate for p in props]]
     ax.bar(x, rates, yerr=errors, capsize=6, color=color, edgecolor="black", linewidth=0.5)
-    for i, p in zip(x, props):
+    for i, p in zip(x, props, strict=True):
         # Written above the whisker so the line does not cross it, and so that 0/n stays visible.
         ax.text(i, min(p.high + 0.02, 0.94), f"{p.k}/{p.n}", ha="center", va="bottom", fontsize=9,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})

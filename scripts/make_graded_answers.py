@@ -100,7 +100,7 @@ def generate() -> list[dict]:
     order = sorted(range(len(jobs)), key=lambda i: tokens.count_tokens(tokenizer, jobs[i][2]))
     outputs = models.chat(model, tokenizer, [jobs[i][2] for i in order], max_new_tokens=MAX_NEW_TOKENS,
                           batch_size=BATCH_SIZE, seed=SEED)
-    answers = {i: out.text for i, out in zip(order, outputs)}
+    answers = {i: out.text for i, out in zip(order, outputs, strict=True)}
     model_info = {"name": models.LLM_NAME, "package": models.LLM_PACKAGE[1].split("==")[0],
                   "package_version": version(models.LLM_PACKAGE[1].split("==")[0]),
                   "weights": "GGUF Q4_1 de-quantised to float32", "decoding": "greedy",

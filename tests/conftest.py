@@ -64,8 +64,13 @@ def _shared_models_plugin() -> types.ModuleType:
         if re.search(r"\bembedder\b", source):
             doctest_namespace["embedder"] = request.getfixturevalue("embedder")
 
+    @pytest.fixture(autouse=True)
+    def private_artifacts(tmp_path_factory, monkeypatch):
+        """Every test and doctest writes its trained artifacts to a folder of its own, never to artifacts/."""
+        monkeypatch.setenv("COURSE_ARTIFACTS_DIR", str(tmp_path_factory.mktemp("artifacts")))
+
     plugin.llm, plugin.tokenizer, plugin.embedder = llm, tokenizer, embedder
-    plugin.models_for_doctests = models_for_doctests
+    plugin.models_for_doctests, plugin.private_artifacts = models_for_doctests, private_artifacts
     return plugin
 
 

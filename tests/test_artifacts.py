@@ -7,6 +7,7 @@ import json
 
 import pytest
 import torch
+from tiny_llama import tiny_llama
 
 from course_lib import artifacts, data
 from course_lib.finetuning.lora import train_steps
@@ -16,12 +17,7 @@ SETTINGS = {"seed": 0, "lr": 1e-2, "steps": 2}
 
 
 def fresh(tokenizer):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2)
-    model = LlamaForCausalLM(config).eval()
+    model = tiny_llama(len(tokenizer))
     freeze_all_but(model, 1)
     return model
 
@@ -65,7 +61,7 @@ def test_a_present_artifact_is_loaded_without_training(tokenizer):
     loaded = fresh(tokenizer)
     record, trained_now = artifacts.load_or_train("tiny", loaded, trainer(tokenizer, calls), SETTINGS)
     assert not trained_now and calls == [] and len(record["losses"]) == 2
-    for (name, a), b in zip(trained.state_dict().items(), loaded.state_dict().values()):
+    for (name, a), b in zip(trained.state_dict().items(), loaded.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
 
 
@@ -85,7 +81,7 @@ def test_retraining_a_deleted_artifact_with_the_same_seed_gives_the_same_weights
     again = fresh(tokenizer)
     _, trained_now = artifacts.load_or_train("tiny", again, trainer(tokenizer, []), SETTINGS)
     assert trained_now
-    for (name, a), b in zip(first.state_dict().items(), again.state_dict().values()):
+    for (name, a), b in zip(first.state_dict().items(), again.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b, msg=name)
 
 

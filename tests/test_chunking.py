@@ -3,11 +3,18 @@ import re
 
 import pytest
 
+from course_lib.data import load_knowledge
 from course_lib.rag.chunking import (
-    Chunk, Span, by_paragraph, by_sentence, by_structure, chunk_documents, fixed_size, heading_prefix,
+    Chunk,
+    Span,
+    by_paragraph,
+    by_sentence,
+    by_structure,
+    chunk_documents,
+    fixed_size,
+    heading_prefix,
     split_sentences,
 )
-from course_lib.data import load_knowledge
 
 STRATEGY_PARAMS = {
     "fixed_size": {"size": 128, "overlap": 32},
@@ -92,7 +99,7 @@ def test_chunk_documents_passes_a_bad_overlap_on_as_the_same_clear_error(knowled
 
 def test_fixed_size_overlap_repeats_exactly_the_last_overlap_words_of_the_previous_window(knowledge):
     chunks = chunk_documents(knowledge, "fixed_size", size=128, overlap=32)
-    pairs = [(a, b) for a, b in zip(chunks, chunks[1:]) if a.doc_id == b.doc_id]
+    pairs = [(a, b) for a, b in zip(chunks, chunks[1:], strict=False) if a.doc_id == b.doc_id]
     assert len(pairs) > 100
     for a, b in pairs:
         assert words(a.text)[-32:] == words(b.text)[:32], (a.id, b.id)
@@ -103,7 +110,7 @@ def test_fixed_size_with_the_embedder_tokenizer_repeats_the_last_overlap_tokens(
                                                                                   embedder_tokenizer):
     chunks = chunk_documents(knowledge, "fixed_size", size=128, overlap=32, tokenizer=embedder_tokenizer)
     checked = 0
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in zip(chunks, chunks[1:], strict=False):
         text = docs_by_id[a.doc_id]["text"]
         if a.doc_id != b.doc_id or starts_inside_word(text, b.start):
             continue  # a cut inside a word re-tokenizes differently ("tta" is not "##tta"); see below

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from servers import descendants, free_port, stop, wait_for
 
 from course_lib.tooling.classroom import KERNEL, SERVER_HEADROOM_MB
-from servers import descendants, free_port, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +32,12 @@ DEADLINE_SECONDS = 90
 def proxy_command() -> str:
     if PROXY.exists():
         return str(PROXY)
+    # CI (.ci/run) sets COURSE_REQUIRE_HUB=1: there the hub must run; elsewhere a missing Node.js skips with advice.
+    stop = pytest.fail if os.environ.get("COURSE_REQUIRE_HUB") == "1" else pytest.skip
     if shutil.which("npm") is None:
-        pytest.fail("npm is missing, so configurable-http-proxy cannot be installed: install Node.js 20+ and npm "
-                    "(Debian/Ubuntu: sudo apt-get install nodejs npm), then run `make hub-proxy`.")
-    pytest.fail(f"{PROXY.relative_to(ROOT)} is missing: run `make hub-proxy` (npm ci --prefix deploy).")
+        stop("npm is missing, so configurable-http-proxy cannot be installed: install Node.js 20+ and npm "
+             "(Debian/Ubuntu: sudo apt-get install nodejs npm), then run `make hub-proxy`.")
+    stop(f"{PROXY.relative_to(ROOT)} is missing: run `make hub-proxy` (npm ci --prefix deploy).")
 
 
 def hub_config(tmp: Path, port: int, api_port: int, hub_port: int) -> str:
@@ -102,7 +104,7 @@ def test_two_learners_get_their_own_server_with_the_course_and_its_kernel_and_ev
             status, _ = call(f"{hub_api}/users/{learner}/server", method="POST", timeout=30)
             assert status in (201, 202), f"starting {learner}'s server answered {status}"
         for learner in LEARNERS:
-            wait_for(f"{learner}'s server", lambda: call(f"{hub_api}/users/{learner}")[1]
+            wait_for(f"{learner}'s server", lambda learner=learner: call(f"{hub_api}/users/{learner}")[1]
                      .get("servers", {}).get("", {}).get("ready"), deadline, log)
         seen.update({p.pid: p for p in descendants(hub.pid)})
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
-
 from test_setup import make, project  # noqa: F401  (project is a fixture used below)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,9 +87,9 @@ def test_the_constraints_pin_colabs_transformers_and_ipywidgets_7_7_1():
 
 def test_the_course_ranges_accept_every_colab_version_they_meet():
     """Else pip would replace Colab's package on Colab itself (and the check would fail to install)."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    metadata = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pins = colab_constraints.pinned(CONSTRAINTS)
-    lines = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    lines = metadata["dependencies"] + [r for extra in metadata["optional-dependencies"].values() for r in extra]
     refused = {}
     for line in lines:
         requirement = Requirement(line)

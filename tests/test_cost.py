@@ -13,8 +13,15 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from course_lib.choosing.cost import (SystemCost, api_cost, break_even_queries, break_even_updates,  # noqa: E402
-                             cost_table, plot_costs, total_seconds)
+from course_lib.choosing.cost import (  # noqa: E402
+    SystemCost,
+    api_cost,
+    break_even_queries,
+    break_even_updates,
+    cost_table,
+    plot_costs,
+    total_seconds,
+)
 
 RAG = SystemCost("RAG", seconds_per_query=0.5, prompt_tokens_per_query=400, setup_seconds=2, update_seconds=0.2)
 FT = SystemCost("fine-tuned", seconds_per_query=0.3, prompt_tokens_per_query=60, setup_seconds=80,

@@ -4,10 +4,20 @@ import json
 import numpy as np
 import pytest
 
-from course_lib.finetuning import curation
 from course_lib.exercises import lesson04
-from course_lib.finetuning.curation import (COSINE_THRESHOLD, embed, exact_duplicates, leakage_report, near_duplicates,
-                                 nearest, normalise_prompt, prompt_text, word_overlap, word_overlaps)
+from course_lib.finetuning import curation
+from course_lib.finetuning.curation import (
+    COSINE_THRESHOLD,
+    embed,
+    exact_duplicates,
+    leakage_report,
+    near_duplicates,
+    nearest,
+    normalise_prompt,
+    prompt_text,
+    word_overlap,
+    word_overlaps,
+)
 
 
 class BagOfWords:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from course_lib import data
-from course_lib.finetuning.curation import exact_duplicates, leakage_report
 from course_lib.evaluation.grading import profile_avoid_terms, violations
+from course_lib.finetuning.curation import exact_duplicates, leakage_report
 from course_lib.schemas import DatasetError, validate_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +177,7 @@ def test_dish_labels_are_the_union_over_their_components(ds):
 
     order = ["gluten", "crustaceans", "eggs", "fish", "peanuts", "soybeans", "milk", "nuts", "celery", "mustard",
              "sesame", "sulphites", "lupin", "molluscs"]  # EU Regulation 1169/2011, Annex II
-    for doc, x in _dishes(ds):
+    for _doc, x in _dishes(ds):
         assert x["components"], x["code"]
         union = {a for c in x["components"] for a in COMPONENTS[c]["allergens"]}
         assert set(x["allergens"]) == union and x["allergens"] == sorted(union, key=order.index), (x["code"], x["name"])
@@ -495,7 +495,7 @@ def test_training_set_reports_every_example_that_does_not_fit(llm):
     rows = data.load_dialogues("validation")
     lengths = [len(e["input_ids"]) for e in data.training_set(tokenizer, rows)]
     limit = sorted(lengths)[len(lengths) // 2]
-    too_long = [r["id"] for r, n in zip(rows, lengths) if n > limit]
+    too_long = [r["id"] for r, n in zip(rows, lengths, strict=True) if n > limit]
     with pytest.raises(ValueError) as info:
         data.training_set(tokenizer, rows, max_length=limit)
     message = str(info.value)

@@ -6,8 +6,16 @@ from pathlib import Path
 import pytest
 
 from course_lib.choosing import decide
-from course_lib.choosing.decide import (CLAIMS, COMPARISON, DIET_BOT, QUESTIONS, RULES, Project,
-                               comparison_markdown, questionnaire, recommend)
+from course_lib.choosing.decide import (
+    CLAIMS,
+    DIET_BOT,
+    QUESTIONS,
+    RULES,
+    Project,
+    comparison_markdown,
+    questionnaire,
+    recommend,
+)
 from course_lib.exercises.lesson03 import NEEDS, check_flip, check_needs
 
 FIELDS = list(QUESTIONS)

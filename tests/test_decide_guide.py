@@ -8,8 +8,16 @@ import itertools
 
 import pytest
 
-from course_lib.choosing.decide import (DIET_BOT, PROMPT_FIRST, QUESTIONS, RULES, TASK_RULES, Project,
-                               questionnaire, recommend)
+from course_lib.choosing.decide import (
+    DIET_BOT,
+    PROMPT_FIRST,
+    QUESTIONS,
+    RULES,
+    TASK_RULES,
+    Project,
+    questionnaire,
+    recommend,
+)
 from course_lib.exercises.lesson03 import HANDBOOK, check_prediction
 
 FIELDS = list(QUESTIONS)

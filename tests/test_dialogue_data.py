@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from course_lib import data
+from course_lib.evaluation.grading import profile_avoid_terms, violations
+from course_lib.evaluation.style import style_checks
 from course_lib.finetuning.answer_overlap import overlap_stats
 from course_lib.finetuning.curation import exact_duplicates, leakage_report, word_overlap
-from course_lib.evaluation.style import style_checks
-from course_lib.evaluation.grading import profile_avoid_terms, violations
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from course_lib.tooling import doctor
 from course_lib import models
+from course_lib.tooling import doctor
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH_TESTED = re.search(r"^torch==(\S+)", (ROOT / "requirements.in").read_text(), re.M).group(1)

@@ -12,8 +12,8 @@ from nbformat.v4 import new_code_cell as code
 from nbformat.v4 import new_markdown_cell as md
 from nbformat.v4 import new_notebook
 
-from course_lib.tooling import editions
 from course_lib.exercises import Feedback, not_answered
+from course_lib.tooling import editions
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -6,10 +6,18 @@ and never touch the shared course model.
 """
 import pytest
 import torch
+from tiny_llama import tiny_llama
 
-from course_lib.exercises.lesson03 import check_trainable_share
-from course_lib.finetuning.lora import adapter_bytes, add_lora, add_prompt_tuning, generation_speed, train_steps, trainable_parameters
 from course_lib.evaluation.style import style_checks
+from course_lib.exercises.lesson03 import check_trainable_share
+from course_lib.finetuning.lora import (
+    adapter_bytes,
+    add_lora,
+    add_prompt_tuning,
+    generation_speed,
+    train_steps,
+    trainable_parameters,
+)
 
 CHATS = [
     [{"role": "user", "content": "Breakfast idea?"},
@@ -21,12 +29,7 @@ CHATS = [
 
 @pytest.fixture
 def tiny(tokenizer):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)
-    return LlamaForCausalLM(config).eval()
+    return tiny_llama(len(tokenizer))
 
 
 def test_add_lora_trains_only_the_adapter(tiny):

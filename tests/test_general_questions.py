@@ -76,5 +76,5 @@ def test_the_base_model_gets_some_but_not_all_right(llm, rows):
     model, tokenizer = llm
     outs = chat(model, tokenizer, [[{"role": "user", "content": r["question"]}] for r in rows],
                 max_new_tokens=32, batch_size=16, progress=False)
-    k = sum(grading.contains_answer(o.text, r["accepted"]) for o, r in zip(outs, rows))
+    k = sum(grading.contains_answer(o.text, r["accepted"]) for o, r in zip(outs, rows, strict=True))
     assert 0.25 * len(rows) <= k <= 0.85 * len(rows), f"{k}/{len(rows)}"

@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from course_lib.data import datasets_dir
-from course_lib.data import load_graded_answers
+from course_lib.data import datasets_dir, load_graded_answers
 from course_lib.evaluation.metrics import grader_agreement
 
 FOLDER = datasets_dir() / "graded_answers"

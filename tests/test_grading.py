@@ -6,8 +6,18 @@ behaviour: errors, profile terms and aliases, singular/plural forms, judge_fact,
 import pytest
 
 from course_lib.data import load_profile
-from course_lib.evaluation.grading import (admits_unknown, canonical_food, contains_answer, food_terms, judge_fact, mentions,
-                                normalise, polarity, profile_avoid_terms, violations)
+from course_lib.evaluation.grading import (
+    admits_unknown,
+    canonical_food,
+    contains_answer,
+    food_terms,
+    judge_fact,
+    mentions,
+    normalise,
+    polarity,
+    profile_avoid_terms,
+    violations,
+)
 
 TINY = {"hard_restrictions": [{"name": "peanut allergy", "kind": "allergy", "avoid": ["peanut"]}],
         "dislikes": ["eggs"], "aliases": {"peanut": ["groundnut"]}, "implied_by": {"eggs": ["omelette"]}}

@@ -10,7 +10,13 @@ import pytest
 
 from course_lib import data
 from course_lib.evaluation.grading import admits_unknown, contains_answer
-from course_lib.finetuning.knowledge_pairs import NO_ANSWER, facts, knowledge_pairs, overlapping_questions, raft_examples
+from course_lib.finetuning.knowledge_pairs import (
+    NO_ANSWER,
+    facts,
+    knowledge_pairs,
+    overlapping_questions,
+    raft_examples,
+)
 from course_lib.rag.pipeline import RAG_SYSTEM, cited_ids
 
 

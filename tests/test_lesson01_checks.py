@@ -6,8 +6,12 @@ on tiny tables), never by calling the function under test another way.
 import pytest
 
 from course_lib.exercises import Feedback
-from course_lib.exercises.lesson01 import (check_admit_prediction, check_difference_verdict, check_invented,
-                                           check_violating_ids)
+from course_lib.exercises.lesson01 import (
+    check_admit_prediction,
+    check_difference_verdict,
+    check_invented,
+    check_violating_ids,
+)
 from course_lib.stats import proportion
 
 VERDICTS = ["invented", "invented", "admits_unknown", "invented", "correct"]  # 3 of 5 invented

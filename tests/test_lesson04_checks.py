@@ -5,8 +5,7 @@ look-up embedder returns fixed vectors, so every cosine is known before the chec
 """
 import numpy as np
 
-from course_lib.exercises import Feedback
-from course_lib.exercises import lesson04
+from course_lib.exercises import Feedback, lesson04
 
 REFERENCE = ["Is tuna good for protein?"]
 CANDIDATES = {

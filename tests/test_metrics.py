@@ -8,8 +8,15 @@ import math
 
 import pytest
 
-from course_lib.evaluation.metrics import (agreement, bleu, disagreements, format_agreement, grader_agreement, grader_verdicts,
-                                sentence_bleu)
+from course_lib.evaluation.metrics import (
+    agreement,
+    bleu,
+    disagreements,
+    format_agreement,
+    grader_agreement,
+    grader_verdicts,
+    sentence_bleu,
+)
 
 T, F = True, False
 

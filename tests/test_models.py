@@ -167,7 +167,7 @@ def test_two_concurrent_first_loads_both_succeed_and_convert_once(tmp_path):
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for me, other in (ready, ready[::-1])]
     results = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, results):
+    for p, (_out, err) in zip(procs, results, strict=True):
         assert p.returncode == 0, err[-2000:]
     target = str(tmp_path / "cache" / models.LLM_NAME)
     assert [out.splitlines()[-1] for out, _ in results] == [target, target]

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from course_lib import data
-from course_lib.rag.retrievers import DenseRetriever
-from course_lib.rag.pipeline import RAG, RAG_SYSTEM, RagAnswer, add_documents, build_rag_prompt, cited_ids, fit_context
 from course_lib.evaluation.benchmark import score_answers
+from course_lib.rag import FaissStore, Hit, pipeline
+from course_lib.rag.pipeline import RAG, RAG_SYSTEM, RagAnswer, add_documents, build_rag_prompt, cited_ids, fit_context
+from course_lib.rag.retrievers import DenseRetriever
 from course_lib.rag.safety import GUARDED_SYSTEM, injection_filter
 from course_lib.tokens import ContextTooLong, count_tokens
-from course_lib.rag import FaissStore, Hit
 
 DOCS = [
     {"id": "menu-w1-thu", "type": "menu", "title": "Thursday menu", "text": "Lentil soup; grilled trout with rice."},
@@ -109,7 +109,7 @@ def test_cited_ids_ignores_ids_it_was_not_shown_and_plain_mentions():
 
 @pytest.fixture
 def fake_chat(monkeypatch):
-    """Replace models.chat: record the prompts, answer with a text naming the first context id."""
+    """Replace the pipeline's models.chat: record the prompts, answer with a text naming the first context id."""
     from course_lib import models
 
     seen = []
@@ -123,7 +123,7 @@ def fake_chat(monkeypatch):
             outs.append(models.Generation(f"Answer {tag}", len(tokenizer.apply_chat_template(p).split()), 3, 0.5))
         return outs
 
-    monkeypatch.setattr(models, "chat", chat)
+    monkeypatch.setattr(pipeline, "chat", chat)   # the pipeline's own name for models.chat
     return seen
 
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from course_lib.runs import lesson09_rag as rag_evaluation
 from course_lib.rag.pipeline import RagAnswer
 from course_lib.rag.vectorstore import Hit
+from course_lib.runs import lesson09_rag as rag_evaluation
 
 
 class RankAll:

@@ -6,7 +6,14 @@ import pytest
 from sklearn.metrics import ndcg_score
 
 from course_lib.rag.ranking import (
-    evaluate_by_group, evaluate_run, mrr, ndcg_at_k, per_query, precision_at_k, recall_at_k, reciprocal_rank,
+    evaluate_by_group,
+    evaluate_run,
+    mrr,
+    ndcg_at_k,
+    per_query,
+    precision_at_k,
+    recall_at_k,
+    reciprocal_rank,
 )
 
 RANKED = ["d7", "d2", "d9", "d4", "d1", "d8"]
@@ -63,7 +70,7 @@ def test_ndcg_agrees_with_sklearn_when_every_judged_document_is_ranked_without_t
     grades = [3, 0, 2, 1, 0, 2, 0]
     scores = [0.2, 0.9, 0.8, 0.1, 0.5, 0.3, 0.05]          # ranking: b c e f a d g
     ranked = [docs[i] for i in np.argsort(scores)[::-1]]
-    relevance = {d: g for d, g in zip(docs, grades) if g}
+    relevance = {d: g for d, g in zip(docs, grades, strict=True) if g}
     for k in (1, 3, 5, 10):
         expected = ndcg_score([grades], [scores], k=k)
         assert ndcg_at_k(ranked, relevance, k) == pytest.approx(expected), k

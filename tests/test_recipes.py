@@ -7,6 +7,7 @@ import random
 
 import pytest
 import torch
+from tiny_llama import tiny_llama
 
 from course_lib.finetuning import recipes
 
@@ -18,12 +19,7 @@ def folder(tmp_path, monkeypatch):
 
 
 def tiny(tokenizer):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2)
-    return LlamaForCausalLM(config).eval()
+    return tiny_llama(len(tokenizer))
 
 
 def test_the_lesson05_subset_is_the_seeded_sample_lesson05_always_drew():

@@ -88,12 +88,12 @@ def test_hyde_searches_with_the_embedding_of_the_written_answer(llm, embedder):
     h = embedder.encode([hypothesis])[0]
     d = embedder.encode([t for _, t in docs])
     cos = d @ h / np.linalg.norm(d, axis=1) / np.linalg.norm(h)
-    assert {x.id: x.score for x in hits} == pytest.approx(dict(zip("ab", cos.tolist())), abs=1e-5)
+    assert {x.id: x.score for x in hits} == pytest.approx(dict(zip("ab", cos.tolist(), strict=True)), abs=1e-5)
     hyde.mode = "average"  # reuses the cached answer: the mean of question and answer directions
     q = embedder.encode(["How much protein do lentils have?"])[0]
     mean = h / np.linalg.norm(h) + q / np.linalg.norm(q)
     cos = d @ mean / np.linalg.norm(d, axis=1) / np.linalg.norm(mean)
     avg = hyde.search("How much protein do lentils have?", k=2)
-    assert {x.id: x.score for x in avg} == pytest.approx(dict(zip("ab", cos.tolist())), abs=1e-5)
+    assert {x.id: x.score for x in avg} == pytest.approx(dict(zip("ab", cos.tolist(), strict=True)), abs=1e-5)
     with pytest.raises(RetrieverError, match="'replace' or 'average'"):
         HydeRetriever(dense, model, tokenizer, mode="both")

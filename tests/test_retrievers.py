@@ -14,8 +14,17 @@ import torch
 
 from course_lib.rag.chunking import chunk_documents
 from course_lib.rag.ranking import evaluate_run
-from course_lib.rag.retrievers import (BM25Retriever, DenseRetriever, ParentRetriever, RetrieverError, as_records,
-                                   latency, parent_hits, retrieve_run, tokenize)
+from course_lib.rag.retrievers import (
+    BM25Retriever,
+    DenseRetriever,
+    ParentRetriever,
+    RetrieverError,
+    as_records,
+    latency,
+    parent_hits,
+    retrieve_run,
+    tokenize,
+)
 from course_lib.rag.vectorstore import Hit
 
 DOCS = [

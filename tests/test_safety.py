@@ -7,8 +7,15 @@ import pytest
 
 from course_lib import data
 from course_lib.rag.pipeline import RAG_SYSTEM
-from course_lib.rag.safety import (GUARDED_SYSTEM, MARKERS, PLANTED, attack_questions, injection_filter, is_injection,
-                               mentions)
+from course_lib.rag.safety import (
+    GUARDED_SYSTEM,
+    MARKERS,
+    PLANTED,
+    attack_questions,
+    injection_filter,
+    is_injection,
+    mentions,
+)
 
 # Hand-written injected passages: each speaks to the model, not to a reader.
 INJECTED = [

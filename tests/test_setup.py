@@ -142,7 +142,8 @@ def test_make_unit_skips_slow_tests_and_make_test_runs_them(project):
     unit = make(project, "-n", "unit")[0].stdout
     test = make(project, "-n", "test")[0].stdout
     assert '-m "not slow"' in unit
-    assert "not slow" not in test and "--nbval-lax" in test and "--doctest-modules" in test
+    assert '-m "not slow"' not in test and "--doctest-modules" in test and "scripts/test_notebooks.py" in test
+    assert "ruff check" in test and "--durations=25" in test and "--timeout=" in test and "-n 2" in test
 
 
 def test_a_missing_venv_module_says_what_to_install_and_leaves_no_broken_venv(project):

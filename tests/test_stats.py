@@ -11,7 +11,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from course_lib.stats import Comparison, Proportion, compare, plot_rates, proportion, proportion_of, tally  # noqa: E402
+from course_lib.stats import Comparison, compare, plot_rates, proportion, proportion_of, tally  # noqa: E402
 
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
 

@@ -3,10 +3,9 @@ one field changed and scores it; results merge into a file that records each run
 
 The point is run on a tiny randomly initialised model (the course tokenizer), never the course model.
 """
-import json
 
 import pytest
-import torch
+from tiny_llama import tiny_llama
 
 from course_lib import data
 from course_lib.finetuning import recipes
@@ -20,12 +19,7 @@ def folder(tmp_path, monkeypatch):
 
 
 def tiny(tokenizer):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2)
-    return LlamaForCausalLM(config).eval(), tokenizer
+    return tiny_llama(len(tokenizer)), tokenizer
 
 
 def test_the_rank_sweep_keeps_alpha_at_twice_the_rank():

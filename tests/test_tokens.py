@@ -11,7 +11,10 @@ import torch
 
 from course_lib import data
 from course_lib.exercises.lesson02 import (
-    check_cost_prediction, check_largest_k, check_template_overhead, check_trained_tokens,
+    check_cost_prediction,
+    check_largest_k,
+    check_template_overhead,
+    check_trained_tokens,
 )
 from course_lib.rag.pipeline import build_rag_prompt
 from course_lib.tokens import (
@@ -25,9 +28,9 @@ from course_lib.tokens import (
     decode_labels,
     ensure_fits,
     pad_batch,
-    trained_tokens,
     show_tokens,
     token_counts,
+    trained_tokens,
 )
 
 CHAT = [
@@ -76,7 +79,7 @@ def labels_by_hand(tok, messages):
         at = end
     enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
     return [i if any(a <= s and e <= b for a, b in spans) else IGNORE_INDEX
-            for i, (s, e) in zip(enc["input_ids"], enc["offset_mapping"])]
+            for i, (s, e) in zip(enc["input_ids"], enc["offset_mapping"], strict=True)]
 
 
 # --- tokens and counts -------------------------------------------------------

@@ -5,25 +5,21 @@ course tokenizer), so they run in seconds; expected numbers are worked out by ha
 """
 import pytest
 import torch
+from tiny_llama import tiny_llama
 
 from course_lib import data
-from course_lib.finetuning.lora import train_steps
-from course_lib.tokens import pad_batch
 from course_lib.evaluation.style import adherence_and_format
+from course_lib.finetuning.lora import train_steps
 from course_lib.finetuning.training import freeze_all_but, learning_rates, train_with_trainer
 from course_lib.stats import stratified_sample
+from course_lib.tokens import pad_batch
 
 # hidden 32, MLP 64, 4 heads of 8, 2 key/value heads: q 32x32, k and v 32x16, o 32x32, MLP 3 x 32x64, 2 norms of 32
 PER_LAYER = 1024 + 512 + 512 + 1024 + 3 * 2048 + 2 * 32   # = 9280
 
 
 def tiny_model(vocab: int, layers: int = 3):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=vocab, hidden_size=32, intermediate_size=64, num_hidden_layers=layers,
-                         num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True)
-    return LlamaForCausalLM(config).eval()
+    return tiny_llama(vocab, layers=layers, tie_word_embeddings=True)
 
 
 @pytest.fixture

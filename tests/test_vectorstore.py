@@ -7,8 +7,7 @@ every list), and their recall at realistic settings is specified separately on 2
 import numpy as np
 import pytest
 
-from course_lib.rag import (FaissStore, Hit, VectorStoreError, memory_bytes,
-                                    recall_against_exact)
+from course_lib.rag import FaissStore, Hit, VectorStoreError, memory_bytes, recall_against_exact
 
 DIM, N = 16, 60
 BACKENDS = ["faiss-flat", "faiss-hnsw", "faiss-ivf", "qdrant"]
@@ -50,7 +49,7 @@ def exact_top_k(vectors, ids, queries, k, keep=None, metric="cosine"):
 
 def assert_same(hits, expected):
     assert [[h.id for h in row] for row in hits] == [[i for i, _ in row] for row in expected]
-    for row, exp in zip(hits, expected):
+    for row, exp in zip(hits, expected, strict=True):
         np.testing.assert_allclose([h.score for h in row], [s for _, s in exp], atol=1e-5)
 
 

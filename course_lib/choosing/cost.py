@@ -198,7 +198,7 @@ def cost_table(systems: Sequence[SystemCost], queries_list: Sequence[float], upd
         row: dict[str, Any] = {"system": s.name, "prompt tokens/query": s.prompt_tokens_per_query,
                                "s/query": s.seconds_per_query, "setup (CPU-s)": s.setup_seconds,
                                "update (CPU-s)": s.update_seconds}
-        for q, t in zip(counts, totals):
+        for q, t in zip(counts, totals, strict=True):
             row[f"total @ {q:,.0f} queries ({unit})"] = float(t)
         rows.append(row)
     return rows

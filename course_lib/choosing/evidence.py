@@ -21,9 +21,7 @@ from course_lib import results
 from course_lib.choosing import rules
 from course_lib.evaluation.benchmark import add_right_on_facts
 from course_lib.results import pool
-
-# _p is the course's one way of writing a p-value (stats keeps it private, but it has one home)
-from course_lib.stats import Proportion, _p, compare
+from course_lib.stats import Proportion, compare, p_text
 
 VERDICTS = ("held", "did not hold", "within the noise", "not measured")
 
@@ -105,7 +103,7 @@ def _rates(what: str, res: _Results, stem: str, a: str, b: str, metric: str, par
         verdict = "did not hold" if gain < 0 and c.distinguishable else None
     else:
         verdict = "did not hold" if gain <= 0 else "held" if c.distinguishable else "within the noise"
-    return f"{what} {metric}: {a} {pa} vs {b} {pb} ({_p(c.p_value)})", verdict
+    return f"{what} {metric}: {a} {pa} vs {b} {pb} ({p_text(c.p_value)})", verdict
 
 
 def _numbers(what: str, a: str, x: float, b: str, y: float, unit: str, larger: bool) -> tuple[str, str]:

@@ -66,7 +66,7 @@ def score(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]],
     graded = score_answers(answers, questions)      # right and hallucinated: the grading of lesson 09
     by_type = {t: [p.k, p.n] for t, p in graded["by_type"].items()}
     kept: dict[str, list[bool]] = {}
-    for answer, q in zip(answers, questions):
+    for answer, q in zip(answers, questions, strict=True):
         if q["type"] != "unanswerable" and q.get("avoid_terms"):
             kept.setdefault(q["type"], []).append(not violations(_text(answer), q["avoid_terms"], profile=profile))
     right = {t: c for t, c in by_type.items() if t != "unanswerable"}
@@ -158,7 +158,7 @@ def score_answers(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]]
         raise ValueError(f"got {len(answers)} answers for {len(questions)} questions; pass one answer per question.")
     texts = [a if isinstance(a, str) else a.text for a in answers]
     flags: dict[str, list[bool]] = {}
-    for text, q in zip(texts, questions):
+    for text, q in zip(texts, questions, strict=True):
         flag = (not admits_unknown(text)) if q["type"] == "unanswerable" else judge_fact(text, q["accepted"]) == "correct"
         flags.setdefault(q["type"], []).append(flag)
     answerable = [f for t, fs in flags.items() if t != "unanswerable" for f in fs]

@@ -304,7 +304,7 @@ def violations(text: str, avoid_terms: Iterable[str], *, profile: Mapping[str, A
         re.search(r"\b(?:without|no|not|sans|minus|free (?:of|from)|instead of|rather than|in place of)\s+(?:[\w-]+\s+)?$",
                   lowered[max(0, m.start() - 30):m.start()]) or re.match(r"-?\s?free\b", lowered[m.end():]))}
     hits = []
-    for i, (m, neg) in enumerate(zip(found, negated)):
+    for i, (m, neg) in enumerate(zip(found, negated, strict=True)):
         neg = neg or (sentence[i], index[m.group()]) in absent
         # "egg-free mayonnaise": a same-food "-free" right before a dish means the dish is without it.
         free = re.search(r"([\w]+)[- ]free\s+(?:[\w-]+\s+)?$", lowered[max(0, m.start() - 40):m.start()])

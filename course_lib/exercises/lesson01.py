@@ -43,7 +43,7 @@ def check_violating_ids(answer: Any, questions: Sequence[Mapping[str, Any]], ans
     if len(questions) != len(answers):
         raise ValueError(f"{len(questions)} questions but {len(answers)} answers: pass the two lists that belong together.")
     texts = [getattr(a, "text", a) for a in answers]
-    expected = {q["id"] for q, t in zip(questions, texts) if grading.violations(t, q["avoid_terms"])}
+    expected = {q["id"] for q, t in zip(questions, texts, strict=True) if grading.violations(t, q["avoid_terms"])}
     return report(same_items(answer, expected, "the ids of violating answers",
                              "grade each answer against its own question's avoid_terms; an empty list means no violation."))
 

@@ -26,7 +26,7 @@ def reading_failures(correct: Sequence[bool], gold_shown: Sequence[bool]) -> int
     2
     """
     _same_length(correct=correct, gold_shown=gold_shown)
-    return sum(1 for ok, shown in zip(correct, gold_shown) if shown and not ok)
+    return sum(1 for ok, shown in zip(correct, gold_shown, strict=True) if shown and not ok)
 
 
 def check_reading_failures(answer: Any, correct: Sequence[bool], gold_shown: Sequence[bool]) -> Feedback:

@@ -180,7 +180,7 @@ def _nearest(sims: np.ndarray) -> list[Pair]:
 def _above(sims: np.ndarray, threshold: float, within: bool) -> list[Pair]:
     if within:  # each pair once, and never an item with itself
         sims = np.where(np.triu(np.ones(sims.shape, dtype=bool), k=1), sims, -np.inf)
-    return [(int(i), int(j), float(sims[i, j])) for i, j in zip(*np.nonzero(sims >= threshold))]
+    return [(int(i), int(j), float(sims[i, j])) for i, j in zip(*np.nonzero(sims >= threshold), strict=True)]
 
 
 @dataclass

@@ -95,7 +95,7 @@ def weighted_fusion(score_lists: Sequence[Any], weight: float | Sequence[float])
         if len(weights) != len(lists):
             raise ValueError(f"Got {len(weights)} weights for {len(lists)} score lists; give one per list.")
     fused: dict[Hashable, float] = {}
-    for w, scores in zip(weights, lists):
+    for w, scores in zip(weights, lists, strict=True):
         for doc, s in scores.items():
             fused[doc] = fused.get(doc, 0.0) + w * s
     return _sorted(fused)
@@ -141,7 +141,7 @@ class HybridRetriever(BaseRetriever):
             check_search(q, k, len(self))
         n = min(max(self.candidates, k), len(self))
         return [self.fuse(lex, den, k) for lex, den in zip(self.lexical.search_many(queries, n),
-                                                            self.dense.search_many(queries, n))]
+                                                            self.dense.search_many(queries, n), strict=True)]
 
     def search(self, query: str, k: int) -> list[Hit]:
         return self.search_many([query], k)[0]
@@ -171,7 +171,7 @@ def tune_weight(lexical: Retriever, dense: Retriever, queries: Mapping[str, str]
     table = []
     for w in weights:
         hybrid.weight = float(w)
-        run = {q: [h.id for h in hybrid.fuse(a, b, 10)] for q, a, b in zip(ids, lex, den)}
+        run = {q: [h.id for h in hybrid.fuse(a, b, 10)] for q, a, b in zip(ids, lex, den, strict=True)}
         row = {"weight": float(w), **evaluate_run(run, qrels, ks=(1, 5, 10))}
         if metric not in row:
             raise RetrieverError(f"Unknown metric {metric!r}; use one of {sorted(set(row) - {'weight', 'queries'})}.")

@@ -195,7 +195,7 @@ class RAG:
                     batch_size=batch_size, progress=progress)
         return [RagAnswer(q, out.text, cited_ids(out.text, context), retrieved, out.prompt_tokens,
                           seconds, out.seconds, context)
-                for q, (_, retrieved, context, seconds), out in zip(questions, built, outs)]
+                for q, (_, retrieved, context, seconds), out in zip(questions, built, outs, strict=True)]
 
     def answer(self, question: str) -> RagAnswer:
         """Answer one question (batch of one): the per-answer latency the user waits for."""

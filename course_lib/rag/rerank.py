@@ -201,7 +201,7 @@ class HydeRetriever(BaseRetriever):
         if todo:
             made = chat(self.model, self.tokenizer, [self.prompt.format(question=q) for q in todo],
                         max_new_tokens=self.max_new_tokens, batch_size=self.batch_size, progress=len(todo) > 8)
-            self.hypotheses.update({q: g.text.strip() or q for q, g in zip(todo, made)})
+            self.hypotheses.update({q: g.text.strip() or q for q, g in zip(todo, made, strict=True)})
         return [self.hypotheses[q] for q in queries]
 
     def search_many(self, queries: Sequence[str], k: int) -> list[list[Hit]]:
@@ -215,7 +215,7 @@ class HydeRetriever(BaseRetriever):
             vectors = vectors + self.dense.encode(list(queries))
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         return [[Hit(h.id, h.score, {**h.metadata, "hypothesis": text}) for h in row]
-                for row, text in zip(self.dense.search_vectors(vectors, k), texts)]
+                for row, text in zip(self.dense.search_vectors(vectors, k), texts, strict=True)]
 
     def search(self, query: str, k: int) -> list[Hit]:
         return self.search_many([query], k)[0]

@@ -53,7 +53,7 @@ def as_records(records: Iterable[Any]) -> list[dict]:
         if isinstance(rec, Mapping):
             row = dict(rec)
         elif isinstance(rec, tuple) and len(rec) in (2, 3):
-            row = dict(zip(("id", "text", "title"), rec))
+            row = dict(zip(("id", "text", "title"), rec, strict=False))  # a record may have no title
         elif hasattr(rec, "id") and hasattr(rec, "text"):  # e.g. a chunking.Chunk: keep its parent id
             row = {**dict(getattr(rec, "metadata", {}) or {}), "id": rec.id, "text": rec.text}
             if hasattr(rec, "doc_id"):
@@ -218,7 +218,7 @@ class DenseRetriever(BaseRetriever):
             raise RetrieverError(f"ids already indexed: {twice[:5]}; delete() them first to replace them.")
         x = self.encode([searched_text(r) for r in rows], progress=self.progress)
         self.store.add([r["id"] for r in rows], x, [hit_metadata(r) for r in rows])
-        for r, v in zip(rows, x):
+        for r, v in zip(rows, x, strict=True):
             self.records[r["id"]], self.vectors[r["id"]] = r, v
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -253,7 +253,7 @@ def retrieve_run(retriever: Retriever, queries: Mapping[str, str], k: int) -> di
     if not isinstance(queries, Mapping) or not queries:
         raise RetrieverError("queries must be a non-empty mapping {query id: query text}.")
     hits = retriever.search_many(list(queries.values()), k)
-    return {qid: [h.id for h in row] for qid, row in zip(queries, hits)}
+    return {qid: [h.id for h in row] for qid, row in zip(queries, hits, strict=True)}
 
 
 class ParentRetriever(BaseRetriever):

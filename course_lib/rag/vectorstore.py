@@ -122,7 +122,7 @@ class VectorStore:
         return ids, x, metas
 
     def _remember(self, ids: list[str], metas: list[dict]) -> None:
-        for item_id, meta in zip(ids, metas):
+        for item_id, meta in zip(ids, metas, strict=True):
             self._meta[item_id] = meta
             self._fields.update(meta.keys())
 
@@ -312,5 +312,5 @@ def recall_against_exact(store: VectorStore, exact_store: VectorStore, queries: 
     """
     truth = exact_store.search(queries, k)
     found = store.search(queries, k)
-    hits = sum(len({h.id for h in f} & {h.id for h in t}) for f, t in zip(found, truth))
+    hits = sum(len({h.id for h in f} & {h.id for h in t}) for f, t in zip(found, truth, strict=True))
     return hits, k * len(truth)

@@ -96,7 +96,7 @@ between searches without a rebuild.
         ints = np.arange(self._next, self._next + len(ids), dtype=np.int64)
         self._index.add_with_ids(x, ints)
         self._next += len(ids)
-        for item_id, n in zip(ids, ints.tolist()):
+        for item_id, n in zip(ids, ints.tolist(), strict=True):
             self._int_of[item_id], self._str_of[n] = n, item_id
 
     def _remove(self, ids: list[str]) -> None:
@@ -142,7 +142,7 @@ between searches without a rebuild.
         scores, labels = self._index.search(q, k, params=params)
         # faiss pads with -1 when fewer than k items pass the filter (or are reachable).
         return [[Hit(self._str_of[n], float(s), dict(self._meta[self._str_of[n]]))
-                 for s, n in zip(row_s, row_n) if n >= 0] for row_s, row_n in zip(scores, labels)]
+                 for s, n in zip(row_s, row_n, strict=True) if n >= 0] for row_s, row_n in zip(scores, labels, strict=True)]
 
     def save(self, folder: str | Path) -> Path:
         """Write the index (``index.faiss``) and ids, metadata and settings (``store.json``) to a folder.

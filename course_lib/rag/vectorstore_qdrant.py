@@ -90,7 +90,7 @@ class QdrantStore(VectorStore):
 
     def _insert(self, ids: list[str], x: np.ndarray, metas: list[dict]) -> None:
         points = [self._models.PointStruct(id=_point_id(i), vector=v.tolist(), payload={"id": i, "meta": m})
-                  for i, v, m in zip(ids, x, metas)]
+                  for i, v, m in zip(ids, x, metas, strict=True)]
         for start in range(0, len(points), _BATCH):
             self._client.upsert(self.collection, points=points[start:start + _BATCH], wait=True)
 

@@ -53,7 +53,7 @@ def general_knowledge(texts: Sequence[str]) -> Any:
     questions = load_general_questions()
     if len(texts) != len(questions):
         raise ValueError(f"got {len(texts)} answers for {len(questions)} general questions; answer all, in file order.")
-    return proportion_of(contains_answer(t, q["accepted"]) for t, q in zip(texts, questions))
+    return proportion_of(contains_answer(t, q["accepted"]) for t, q in zip(texts, questions, strict=True))
 
 
 def evaluate(who: str, model: Any, tokenizer: Any, prompts: Sequence[Any], references: Sequence[str],

@@ -79,12 +79,12 @@ def _rates(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]]) -> di
     row = {f"right {t}" if t != "unanswerable" else "hallucinated": [p.k, p.n] for t, p in s["by_type"].items()}
     if s["accuracy"] is not None:
         row["right"] = [s["accuracy"].k, s["accuracy"].n]
-    pairs = [(a, q) for a, q in zip(answers, questions) if q["type"] != "unanswerable"]
+    pairs = [(a, q) for a, q in zip(answers, questions, strict=True) if q["type"] != "unanswerable"]
     if pairs and not isinstance(pairs[0][0], str) and any(a.retrieved_ids for a, _ in pairs):   # not closed book
         shown = [shows_gold(a.context_ids, q) for a, q in pairs]
         wrong = [judge_fact(a.text, q["accepted"]) != "correct" for a, q in pairs]
-        row["reading failures"] = sum(s and w for s, w in zip(shown, wrong))
-        row["retrieval failures"] = sum(not s and w for s, w in zip(shown, wrong))
+        row["reading failures"] = sum(s and w for s, w in zip(shown, wrong, strict=True))
+        row["retrieval failures"] = sum(not s and w for s, w in zip(shown, wrong, strict=True))
         row["gold in prompt"] = [sum(shown), len(shown)]
         row["cites an id"] = [sum(bool(a.cited_ids) for a in answers), len(answers)]
     return row

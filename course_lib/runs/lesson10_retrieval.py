@@ -126,7 +126,7 @@ def rag_rows(retrievers: Mapping[str, Any], docs_by_id: Mapping[str, Mapping], m
                        passage_filter=first_chars)
         answers = pipeline.answer_many([q["question"] for q in questions], batch_size=4)
         right = score_answers(answers, questions)["accuracy"]
-        shown = sum(bool(set(a.context_ids) & qrels[q["id"]]) for a, q in zip(answers, questions))
+        shown = sum(bool(set(a.context_ids) & qrels[q["id"]]) for a, q in zip(answers, questions, strict=True))
         rows.append({"part": "rag", "system": name, "seed": None, "gold in prompt": [shown, len(questions)],
                      "right": [right.k, right.n],
                      "generation s": round(statistics.mean(a.generation_seconds for a in answers), 3)})
