@@ -98,7 +98,7 @@ def test_controlled_context_refuses_unknown_modes_and_questions_without_gold():
 
 def test_the_lesson11_recipes_learn_only_the_slice_and_never_see_an_evaluation_question():
     from course_lib import data
-    from course_lib.finetuning.knowledge_pairs import overlapping_questions
+    from course_lib.finetuning.knowledge_rows import overlapping_questions
 
     questions = data.load_questions()
     for name in ("lesson11-facts1", "lesson11-facts5", "lesson11-raft"):

@@ -14,9 +14,9 @@ from course_lib.finetuning.knowledge_pairs import (
     NO_ANSWER,
     facts,
     knowledge_pairs,
-    overlapping_questions,
     raft_examples,
 )
+from course_lib.finetuning.knowledge_rows import overlapping_questions
 from course_lib.rag.pipeline import RAG_SYSTEM, cited_ids
 
 

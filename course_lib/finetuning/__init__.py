@@ -8,8 +8,7 @@ RAG prompts, so this package may use :mod:`course_lib.rag`; nothing in ``rag`` u
 """
 from course_lib.finetuning.answer_overlap import overlap_stats
 from course_lib.finetuning.curation import embed, exact_duplicates, leakage_report, normalise_prompt, word_overlap
-from course_lib.finetuning.knowledge_pairs import overlapping_questions
-from course_lib.finetuning.knowledge_rows import training_rows
+from course_lib.finetuning.knowledge_rows import overlapping_questions, training_rows
 from course_lib.finetuning.lora import (
                                         adapter_bytes,
                                         add_lora,

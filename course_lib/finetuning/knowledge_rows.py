@@ -1,4 +1,4 @@
-"""Training rows for lesson 11's knowledge recipes: facts in the weights, and RAFT.
+"""Training rows for lesson 11's knowledge recipes (facts in the weights, and RAFT), checked against the evaluation questions.
 
 Two recipes of ``course_lib.finetuning.recipes`` learn from the knowledge base instead of the person's
 dialogues (``Recipe.data``):
@@ -13,8 +13,10 @@ Both are built from the knowledge base by seeded functions, never from the evalu
 """
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from course_lib import data
 from course_lib.finetuning.knowledge_pairs import knowledge_pairs, raft_examples
@@ -63,3 +65,56 @@ def training_rows(rec: Any) -> tuple[list[dict], list[dict]]:
     train = [{**r, "fact_index": f} for f in chosen for r in by_fact[f][:rec.paraphrases]]
     held_out = [{**by_fact[f][-1], "fact_index": f} for f in chosen[:rec.eval_examples]]
     return train, held_out
+
+
+def _tokens(text: str) -> list[str]:
+    text = re.sub(r"(\d)([a-z])", r"\1 \2", text.lower().replace("\u2019", "'"))  # "100g" = "100 g"
+    return re.findall(r"[a-z0-9€]+(?:[-.'][a-z0-9]+)*", text)
+
+
+def _question_of(row: Mapping[str, Any]) -> str:
+    if isinstance(row, str):
+        return row
+    if "question" in row:
+        return row["question"]
+    user = [m["content"] for m in row["messages"] if m["role"] == "user"][-1]
+    return user.rsplit("\nQuestion: ", 1)[-1]
+
+
+def overlapping_questions(rows: Sequence[Any], questions: Sequence[Any], threshold: float = 0.8) -> list[tuple]:
+    """Training questions equal to, or near-duplicates of, evaluation questions: ``(row id, training
+    question, evaluation question, token Jaccard)``, most similar first.
+
+    Texts are compared as sets of lower-case word tokens ("100g" counts as "100 g", punctuation is
+    ignored); equal token sequences have Jaccard 1. At the default 0.8 a question 8-12 words long may
+    differ by one or two words (an article, "What's" for "What is", one more word) and still count as a
+    copy, while a rewording of the same fact that changes its frame stays well below. ``rows`` are
+    dialogue rows (their ``question``, else the last user turn after ``Question:``) or strings;
+    ``questions`` are ``data.load_questions()`` rows or strings.
+
+    >>> overlapping_questions(["Price of dish D-423 today?", "What does D-423 cost?"], ["Price of dish D-423?"])
+    [('#0', 'Price of dish D-423 today?', 'Price of dish D-423?', 0.8)]
+    """
+    if isinstance(rows, (str, Mapping)) or isinstance(questions, (str, Mapping)):
+        raise TypeError("rows and questions must be lists (of dialogue rows / question rows, or strings).")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be a Jaccard similarity in (0, 1], got {threshold!r}.")
+    evals = [q if isinstance(q, str) else q["question"] for q in questions]
+    sets = [set(_tokens(q)) for q in evals]
+    holding: dict[str, list[int]] = {}
+    for j, s in enumerate(sets):
+        for t in s:
+            holding.setdefault(t, []).append(j)
+    found = []
+    for n, row in enumerate(rows):
+        text = _question_of(row)
+        mine = set(_tokens(text))
+        # Prefix filter: a pair at or above the threshold shares at least one of any len(mine) -
+        # ceil(threshold * len(mine)) + 1 of its tokens, so only the rarest few need looking up.
+        rare = sorted(mine, key=lambda t: len(holding.get(t, ())))[:len(mine) - math.ceil(threshold * len(mine)) + 1]
+        for j in {j for t in rare for j in holding.get(t, ())}:
+            score = len(mine & sets[j]) / len(mine | sets[j])
+            if score >= threshold:
+                row_id = row.get("id", f"#{n}") if isinstance(row, Mapping) else f"#{n}"
+                found.append((row_id, text, evals[j], round(score, 3)))
+    return sorted(found, key=lambda f: -f[3])
