@@ -3,7 +3,6 @@
 The fixtures are small hand-made results; every expected verdict is worked out by hand in the
 comment beside it (direction of the difference, and whether Fisher's exact test can tell it from noise).
 """
-import json
 
 import pytest
 

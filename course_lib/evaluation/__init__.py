@@ -5,15 +5,8 @@ diet-bot's answer format and preference adherence); ``metrics`` (lesson 07: grad
 perplexity, BLEU); ``benchmark`` (lesson 11: every system on the same questions) and
 ``forgetting`` (lesson 11: deleting a person's record from the index or the weights).
 """
-from course_lib.evaluation.benchmark import (
-                                             System,
-                                             best_retriever,
-                                             closed_book,
-                                             run,
-                                             score,
-                                             score_answers,
-                                             table,
-                                             with_rag,
-)
-from course_lib.evaluation.grading import admits_unknown, contains_answer, judge_fact, profile_avoid_terms, violations
+from course_lib.evaluation.benchmark import (FACT_TYPES, System, best_retriever, closed_book, run, score,
+                                             score_answers, table, with_rag)
+from course_lib.evaluation.grading import (admits_unknown, contains_answer, judge_fact, profile_avoid_terms,
+                                           violations)
 from course_lib.evaluation.style import adherence_and_format, style_checks

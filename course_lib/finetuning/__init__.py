@@ -9,13 +9,7 @@ RAG prompts, so this package may use :mod:`course_lib.rag`; nothing in ``rag`` u
 from course_lib.finetuning.answer_overlap import overlap_stats
 from course_lib.finetuning.curation import embed, exact_duplicates, leakage_report, normalise_prompt, word_overlap
 from course_lib.finetuning.knowledge_rows import overlapping_questions, training_rows
-from course_lib.finetuning.lora import (
-                                        adapter_bytes,
-                                        add_lora,
-                                        add_prompt_tuning,
-                                        generation_speed,
-                                        train_steps,
-                                        trainable_parameters,
-)
+from course_lib.finetuning.lora import (adapter_bytes, add_lora, add_prompt_tuning, generation_speed, train_steps,
+                                        trainable_parameters)
 from course_lib.finetuning.memory import PeakMemory, memory_budget, release
 from course_lib.finetuning.training import freeze_all_but, learning_rates, train_with_trainer

@@ -19,15 +19,8 @@ from typing import Any, Mapping, Sequence
 
 from course_lib import data, results
 from course_lib.evaluation import forgetting
-from course_lib.evaluation.benchmark import (
-    System,
-    add_right_on_facts,
-    best_retriever,
-    closed_book,
-    run,
-    score_answers,
-    with_rag,
-)
+from course_lib.evaluation.benchmark import (System, add_right_on_facts, best_retriever, closed_book, run,
+                                             score_answers, with_rag)
 from course_lib.evaluation.grading import contains_answer
 from course_lib.finetuning.knowledge_rows import training_rows
 from course_lib.finetuning.recipes import SLICE, build, recipe
