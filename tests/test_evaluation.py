@@ -3,14 +3,16 @@ general knowledge, asking each question once (answers are stored and read back).
 
 The model is tiny and randomly initialised (with the course tokenizer), never the course model.
 """
+import math
+
 import pytest
 import torch
 
 from course_lib import data
-from course_lib.runs import lesson07_evaluation as evaluation
-from course_lib.evaluation import metrics
 from course_lib.finetuning import recipes
+from course_lib.runs import lesson07_evaluation as evaluation
 from course_lib.stats import Proportion
+from course_lib.tokens import IGNORE_INDEX
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +33,24 @@ def test_general_knowledge_needs_one_answer_per_question():
         evaluation.general_knowledge(["Paris"])
 
 
+def _perplexity_by_hand(model, examples):
+    """exp of the mean negative log-likelihood of the answer tokens, one unpadded example at a time.
+
+    Independent of metrics.perplexity (no padding, no batching, no cross_entropy): the log-softmax of the
+    logits at position t, in float64, taken at the label of position t+1, for every label that is not -100.
+    """
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for ex in examples:
+            logp = torch.log_softmax(model(input_ids=torch.tensor([ex["input_ids"]])).logits[0].double(), dim=-1)
+            for t in range(1, len(ex["labels"])):
+                if ex["labels"][t] != IGNORE_INDEX:
+                    total -= float(logp[t - 1, ex["labels"][t]])
+                    count += 1
+    assert count > 0
+    return math.exp(total / count)
+
+
 def test_evaluate_reports_every_score_and_stores_the_answers(tokenizer):
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -43,10 +63,45 @@ def test_evaluate_reports_every_score_and_stores_the_answers(tokenizer):
     scores = evaluation.evaluate("tiny", model, tokenizer, prompts, references, dialogues, data.load_profile())
     assert isinstance(scores["no violation"], Proportion) and scores["no violation"].n == 2
     assert scores["general questions"].n == len(data.load_general_questions())
-    assert scores["perplexity"] == pytest.approx(metrics.perplexity(model, tokenizer, dialogues)["perplexity"])
-    assert scores["BLEU"] == pytest.approx(metrics.bleu(scores["answers"], references))
+    assert scores["perplexity"] == pytest.approx(_perplexity_by_hand(model, dialogues), rel=1e-5)
+    # sacrebleu itself, settings stated: corpus BLEU, 13a tokenisation, 1- to 4-grams, exp smoothing, one reference.
+    from sacrebleu.metrics import BLEU
+
+    reference_bleu = BLEU(tokenize="13a", smooth_method="exp", max_ngram_order=4).corpus_score(scores["answers"],
+                                                                                                [references])
+    assert scores["BLEU"] == pytest.approx(reference_bleu.score)
     again, generated_now = recipes.answers("tiny", None, tokenizer, prompts)
     assert again == scores["answers"] and not generated_now
+
+
+def test_evaluate_scores_known_answers_with_a_bleu_worked_by_hand(tokenizer, monkeypatch):
+    prompts = recipes.held_out_prompts(2)
+    general_questions = data.load_general_questions()
+    general = [f"It is {q['accepted'][0]}." if i < 10 else "I am not sure." for i, q in enumerate(general_questions)]
+    hypotheses = ["the tofu bowl with the rice", "lentils have 9 g protein"]
+    references = ["the tofu bowl with brown rice", "lentils have 9 g of protein"]
+
+    def scripted(who, model, tokenizer, asked, *, stored=None, max_new_tokens=96):
+        return (general if asked == evaluation.general_prompts() else hypotheses), False
+
+    monkeypatch.setattr(evaluation, "answers", scripted)
+    model = tiny(tokenizer)
+    dialogues = data.training_set(tokenizer, "test")[:2]
+    scores = evaluation.evaluate("tiny", model, tokenizer, prompts, references, dialogues, data.load_profile())
+    # Corpus BLEU pools the clipped n-gram matches of both pairs before taking precisions:
+    #   1-grams: pair 1 matches 5 of 6 ("the" twice, once in the reference), pair 2 5 of 5     -> 10/11
+    #   2-grams: "the tofu" "tofu bowl" "bowl with" 3 of 5; "lentils have" "have 9" "9 g" 3 of 4 -> 6/9
+    #   3-grams: 2 of 4; 2 of 3                                                                  -> 4/7
+    #   4-grams: "the tofu bowl with" 1 of 3; "lentils have 9 g" 1 of 2                          -> 2/5
+    #   brevity penalty: 11 answer words against 12 reference words -> exp(1 - 12/11)
+    #   BLEU = 100 * exp(1 - 12/11) * (10/11 * 6/9 * 4/7 * 2/5) ** (1/4) = 55.706...
+    assert scores["BLEU"] == pytest.approx(100 * math.exp(1 - 12 / 11) * (10 / 11 * 6 / 9 * 4 / 7 * 2 / 5) ** 0.25)
+    assert round(scores["BLEU"], 2) == 55.71
+    assert (scores["general questions"].k, scores["general questions"].n) == (10, len(general_questions))
+    assert (scores["no violation"].k, scores["no violation"].n) == (2, 2)       # tofu, lentils: nothing avoided
+    assert (scores["wanted format"].k, scores["wanted format"].n) == (0, 2)     # no bullet with grams of protein
+    assert scores["answers"] == hypotheses and scores["general answers"] == general
+    assert scores["perplexity"] == pytest.approx(_perplexity_by_hand(model, dialogues), rel=1e-5)
 
 
 def test_evaluate_refuses_prompts_without_their_references(tokenizer):
@@ -67,7 +122,7 @@ def test_the_full_test_set_is_every_test_prompt_with_the_persons_own_answer(toke
     test = data.load_dialogues("test")
     assert len(prompts) == len(references) == len(dialogues) == len(test) == 92
     by_prompt = {d["messages"][0]["content"]: d["messages"][-1]["content"] for d in test}
-    assert all(by_prompt[p[0]["content"]] == r for p, r in zip(prompts, references))
+    assert all(by_prompt[p[0]["content"]] == r for p, r in zip(prompts, references, strict=True))
 
 
 def test_one_system_is_trained_with_its_seed_and_scored_into_a_row(tokenizer):
@@ -82,7 +137,8 @@ def test_one_system_is_trained_with_its_seed_and_scored_into_a_row(tokenizer):
 
 
 def test_the_command_scores_the_base_model_once_and_records_itself(tokenizer, tmp_path, monkeypatch):
-    monkeypatch.setattr("course_lib.models.load_llm", lambda verbose=False: (tiny(tokenizer), tokenizer))
+    # lesson07_evaluation imported load_llm by name: patch the name it calls, or the real course model loads.
+    monkeypatch.setattr(evaluation, "load_llm", lambda verbose=False: (tiny(tokenizer), tokenizer))
     out = tmp_path / "evaluation.json"
     assert evaluation.main(["--systems", "base", "--seeds", "0", "1", "--test-prompts", "2", "--out", str(out)]) == 0
     stored = evaluation.load_results(out)

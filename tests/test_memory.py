@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from course_lib.finetuning.memory import PeakMemory, memory_budget, optimizer_state_values
+from course_lib.finetuning.memory import memory_budget, optimizer_state_values
 
 
 def test_optimizer_state_is_two_values_per_weight_for_adamw_a_row_and_column_for_adafactor():
@@ -24,53 +24,84 @@ def test_memory_budget_gives_gradients_and_state_to_trainable_weights_only():
         memory_budget(layer, "adamw", 0)
 
 
-def _touch(mb: int) -> bytearray:
-    """A block of ``mb`` MB with every page written, so it is resident (not just reserved)."""
+# The measuring tests run in a fresh Python process each: late in a long test run this process already holds
+# GBs of freed-but-resident pages, which a new allocation reuses without the resident size rising, so a peak
+# measured here would depend on what earlier tests left behind.
+_CHILD_PRELUDE = """
+import json, time
+
+from course_lib.finetuning.memory import PeakMemory, release
+
+
+def touch(mb):
+    # A block of mb MB with every page written, so it is resident (not just reserved).
     block = bytearray(mb * 2**20)
     block[::4096] = b"x" * len(block[::4096])
     return block
 
-
-def test_peak_memory_sees_an_allocation_freed_before_the_block_ends():
-    import time
-
-    with PeakMemory(interval=0.005) as memory:
-        block = _touch(200)
-        time.sleep(0.2)      # where the kernel keeps no peak, the sampling thread needs a few intervals
-        del block
-    assert memory.peak_mb - memory.start_mb > 150, (memory.start_mb, memory.peak_mb)
+"""
 
 
-def test_a_nested_block_keeps_the_outer_blocks_peak():
+def _in_fresh_process(code: str, tmp_path) -> dict:
+    """Run ``code`` (after the prelude above) in a new interpreter and return the JSON object it prints last."""
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    done = subprocess.run([sys.executable, "-c", _CHILD_PRELUDE + textwrap.dedent(code)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_peak_memory_sees_an_allocation_freed_before_the_block_ends(tmp_path):
+    memory = _in_fresh_process("""
+        with PeakMemory(interval=0.005) as memory:
+            block = touch(200)
+            time.sleep(0.2)      # where the kernel keeps no peak, the sampling thread needs a few intervals
+            del block
+        print(json.dumps({"start": memory.start_mb, "peak": memory.peak_mb}))
+    """, tmp_path)
+    assert memory["peak"] - memory["start"] > 150, memory
+
+
+def test_a_nested_block_keeps_the_outer_blocks_peak(tmp_path):
     import sys
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the kernel's peak record (VmHWM) is Linux's")
-    with PeakMemory() as outer:
-        del_me = _touch(300)
-        del del_me
-        with PeakMemory() as inner:
-            small = _touch(10)
-            del small
-    assert outer.exact and inner.exact
-    assert outer.peak_mb - outer.start_mb > 250, (outer.start_mb, outer.peak_mb)
-    assert inner.peak_mb - inner.start_mb < 100, (inner.start_mb, inner.peak_mb)
+    measured = _in_fresh_process("""
+        with PeakMemory() as outer:
+            del_me = touch(300)
+            del del_me
+            with PeakMemory() as inner:
+                small = touch(10)
+                del small
+        print(json.dumps({"exact": [outer.exact, inner.exact], "outer": [outer.start_mb, outer.peak_mb],
+                          "inner": [inner.start_mb, inner.peak_mb]}))
+    """, tmp_path)
+    assert measured["exact"] == [True, True]
+    (outer_start, outer_peak), (inner_start, inner_peak) = measured["outer"], measured["inner"]
+    assert outer_peak - outer_start > 250, measured
+    assert inner_peak - inner_start < 100, measured
 
 
-def test_release_hands_freed_small_blocks_back_to_the_system():
+def test_release_hands_freed_small_blocks_back_to_the_system(tmp_path):
     import sys
-
-    from course_lib.finetuning.memory import release
 
     if not sys.platform.startswith("linux"):
         pytest.skip("malloc_trim is glibc's")
     # 100,000 blocks of 2 KB (200 MB) with every tenth kept: the freed ones sit between live ones,
     # where freeing alone does not return them (only the top of the heap is trimmed on free).
-    blocks = [bytearray(2048) for _ in range(100_000)]
-    kept = blocks[9::10]
-    del blocks
-    import psutil
-    before = psutil.Process().memory_info().rss / 2**20
-    after = release()
-    assert before - after > 100, (before, after)
-    del kept
+    measured = _in_fresh_process("""
+        import psutil
+
+        blocks = [bytearray(2048) for _ in range(100_000)]
+        kept = blocks[9::10]
+        del blocks
+        before = psutil.Process().memory_info().rss / 2**20
+        after = release()
+        print(json.dumps({"before": before, "after": after, "kept": len(kept)}))
+    """, tmp_path)
+    assert measured["before"] - measured["after"] > 100, measured

@@ -65,7 +65,7 @@ def test_a_wider_confidence_level_gives_a_wider_interval():
 
 
 def test_proportions_are_immutable():
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError, match="cannot assign to field 'k'"):  # dataclasses.FrozenInstanceError
         proportion(1, 2).k = 2
 
 
