@@ -1,0 +1,209 @@
+"""Comparisons that match the course's designs: two systems on the same questions, often with several seeds.
+
+:func:`stats.compare` treats two rates as independent samples. When both systems answer the same
+questions, the questions they both get right (or both get wrong) say nothing about which is better: only
+the questions on which they disagree do. This module keeps that pairing:
+
+- :func:`mcnemar`: two systems' right/wrong answers keyed by question id; the exact McNemar test on the
+  discordant pairs (a binomial test: under "no difference" each disagreement goes either way with
+  probability 1/2).
+- :func:`clustered`: several seeds per question. Seeds are not new questions, so each question counts once:
+  its per-seed outcomes are averaged, the interval of the difference comes from resampling *questions*
+  with replacement (seeds inside), and the p-value from flipping each question's difference in sign.
+- :func:`paired_permutation`: per-query ranking metrics (nDCG@10, MRR, success@k) of two retrievers, tested
+  by the same sign flips, as TREC and BEIR practice does.
+- :func:`holm`: Holm's correction when a lesson runs a family of tests.
+- :func:`detectable_difference`: the smallest difference a sample of ``n`` questions could detect with 80%
+  power, to print beside every "not distinguishable".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+from scipy.stats import binomtest, norm
+
+from course_lib.stats import ALPHA, p_text
+
+__all__ = ["PairedComparison", "mcnemar", "ClusteredComparison", "clustered", "paired_permutation", "holm",
+           "detectable_difference"]
+
+
+def _matched(a: Mapping[str, object], b: Mapping[str, object]) -> list[str]:
+    """The question ids of ``a`` in order, after checking ``b`` has exactly the same ones."""
+    if not isinstance(a, Mapping) or not isinstance(b, Mapping):
+        raise TypeError("pass each system's results as a dict keyed by question id, e.g. {'q-001': True}.")
+    only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
+    if only_a or only_b:
+        raise ValueError(f"the two systems must answer the same questions: only in a {only_a[:5]}, only in b "
+                         f"{only_b[:5]} ({len(only_a)} and {len(only_b)} in all). Compare them on the shared ids.")
+    if not a:
+        raise ValueError("no questions to compare: both dicts are empty.")
+    return list(a)
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Two systems' right answers on the same ``n`` questions, the discordant pairs and the exact p-value."""
+
+    n: int
+    a_right: int
+    b_right: int
+    only_a: int      # questions a got right and b wrong
+    only_b: int      # questions b got right and a wrong
+    p_value: float
+    alpha: float = ALPHA
+
+    @property
+    def distinguishable(self) -> bool:
+        return self.p_value < self.alpha
+
+    @property
+    def sentence(self) -> str:
+        """The comparison in plain English: both rates, the disagreements that decide it, and the p-value."""
+        head = (f"{self.a_right}/{self.n} vs {self.b_right}/{self.n} on the same questions "
+                f"({self.only_a} right only for a, {self.only_b} only for b)")
+        verdict = "more than chance explains" if self.distinguishable else "not distinguishable from noise"
+        return f"{head}: {verdict} (exact McNemar, {p_text(self.p_value)})"
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+def mcnemar(a: Mapping[str, bool], b: Mapping[str, bool], alpha: float = ALPHA) -> PairedComparison:
+    """Exact McNemar test of two systems' right/wrong answers, keyed by question id.
+
+    >>> a = {f"q{i}": i < 6 for i in range(20)}          # right on q0-q5
+    >>> b = {f"q{i}": i < 1 for i in range(20)}          # right on q0 only
+    >>> print(mcnemar(a, b))
+    6/20 vs 1/20 on the same questions (5 right only for a, 0 only for b): not distinguishable from noise (exact McNemar, p = 0.06)
+    """
+    ids = _matched(a, b)
+    only_a = sum(bool(a[q]) and not bool(b[q]) for q in ids)
+    only_b = sum(bool(b[q]) and not bool(a[q]) for q in ids)
+    discordant = only_a + only_b
+    p = 1.0 if discordant == 0 else float(binomtest(only_a, discordant, 0.5).pvalue)
+    return PairedComparison(len(ids), sum(bool(a[q]) for q in ids), sum(bool(b[q]) for q in ids),
+                            only_a, only_b, min(1.0, p), alpha)
+
+
+def _sign_flip_p(differences: np.ndarray, rounds: int, seed: int) -> float:
+    """Two-sided p-value of a mean difference of zero, by flipping each pair's difference in sign at random."""
+    observed = abs(differences.mean())
+    if observed == 0:
+        return 1.0
+    signs = np.random.default_rng(seed).choice((-1.0, 1.0), size=(rounds, differences.size))
+    flipped = np.abs((signs * differences).mean(axis=1))
+    # Counting the observed arrangement among the rounds keeps p above zero (Phipson and Smyth 2010).
+    return float((1 + np.sum(flipped >= observed - 1e-12)) / (rounds + 1))
+
+
+@dataclass(frozen=True)
+class ClusteredComparison:
+    """Two systems on the same questions, each with several seeds: the difference b - a with its interval."""
+
+    questions: int
+    seeds: int
+    a_rate: float
+    b_rate: float
+    low: float
+    high: float
+    p_value: float
+    alpha: float = ALPHA
+
+    @property
+    def difference(self) -> float:
+        return self.b_rate - self.a_rate
+
+    @property
+    def distinguishable(self) -> bool:
+        return self.p_value < self.alpha
+
+    @property
+    def sentence(self) -> str:
+        verdict = "more than chance explains" if self.distinguishable else "not distinguishable from noise"
+        return (f"{self.a_rate:.0%} vs {self.b_rate:.0%} over {self.questions} questions x {self.seeds} seeds: "
+                f"difference {self.difference:+.0%} (95% interval {self.low:+.0%} to {self.high:+.0%}, questions "
+                f"resampled), {verdict} ({p_text(self.p_value)})")
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+def clustered(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]], *, rounds: int = 10_000,
+              seed: int = 0, alpha: float = ALPHA) -> ClusteredComparison:
+    """Compare two systems run with several seeds on the same questions, each question counted once.
+
+    ``a`` and ``b`` map a question id to that question's outcomes, one per seed (1 right, 0 wrong, or any
+    per-question score). Each question's outcomes are averaged over its seeds first; the interval resamples
+    questions with replacement, the p-value flips each question's difference in sign.
+
+    >>> a = {f"q{i}": [1, 1, 0] for i in range(10)}
+    >>> b = {f"q{i}": [1, 1, 1] for i in range(10)}
+    >>> c = clustered(a, b)
+    >>> round(c.difference, 3), c.questions, c.seeds, c.p_value < 0.01
+    (0.333, 10, 3, True)
+    """
+    ids = _matched(a, b)
+    per_a = np.array([float(np.mean(a[q])) for q in ids])
+    per_b = np.array([float(np.mean(b[q])) for q in ids])
+    seeds = {len(a[q]) for q in ids} | {len(b[q]) for q in ids}
+    if 0 in seeds:
+        raise ValueError("every question needs at least one outcome per system.")
+    differences = per_b - per_a
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(ids), size=(rounds, len(ids)))
+    resampled = differences[draws].mean(axis=1)
+    low, high = np.quantile(resampled, [0.025, 0.975])
+    return ClusteredComparison(len(ids), max(seeds), float(per_a.mean()), float(per_b.mean()), float(low),
+                               float(high), _sign_flip_p(differences, rounds, seed + 1), alpha)
+
+
+def paired_permutation(a: Mapping[str, float], b: Mapping[str, float], *, rounds: int = 10_000,
+                       seed: int = 0) -> tuple[float, float]:
+    """Mean difference (b - a) of a per-query metric and its two-sided paired randomisation p-value.
+
+    >>> a = {"q1": 0.5, "q2": 0.2, "q3": 1.0, "q4": 0.0}
+    >>> b = {"q1": 0.5, "q2": 0.2, "q3": 1.0, "q4": 0.0}
+    >>> paired_permutation(a, b)
+    (0.0, 1.0)
+    """
+    ids = _matched(a, b)
+    differences = np.array([float(b[q]) - float(a[q]) for q in ids])
+    return float(differences.mean()), _sign_flip_p(differences, rounds, seed)
+
+
+def holm(p_values: Mapping[str, float]) -> dict[str, float]:
+    """Holm's step-down adjusted p-values for a family of tests (compare each with alpha as usual).
+
+    >>> holm({"x": 0.01, "y": 0.04, "z": 0.03})
+    {'x': 0.03, 'y': 0.06, 'z': 0.06}
+    """
+    if any(not 0 <= p <= 1 for p in p_values.values()):
+        raise ValueError(f"p-values must lie between 0 and 1, got {dict(p_values)}.")
+    order = sorted(p_values, key=p_values.get)
+    adjusted, running = {}, 0.0
+    for rank, name in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * p_values[name]))
+        adjusted[name] = round(running, 12)
+    return {name: adjusted[name] for name in p_values}
+
+
+def detectable_difference(rate: float, n: int, *, alpha: float = ALPHA, power: float = 0.8) -> float:
+    """The smallest difference from ``rate`` that ``n`` questions per system would detect with ``power``.
+
+    The normal approximation for two rates near ``rate``: (z_(1-alpha/2) + z_power) * sqrt(2 p (1 - p) / n).
+    It ignores the pairing, which can only make the paired test more sensitive, so it is the cautious
+    figure to print beside "not distinguishable at n = ...".
+
+    >>> round(detectable_difference(0.5, 100), 3)
+    0.198
+    """
+    if not 0 < rate < 1:
+        rate = min(max(rate, 0.5 / max(n, 1)), 1 - 0.5 / max(n, 1))   # a rate of 0 or 1 still has noise
+    if n < 1:
+        raise ValueError(f"n must be at least 1 question, got {n!r}.")
+    z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
+    return float(z * math.sqrt(2 * rate * (1 - rate) / n))
