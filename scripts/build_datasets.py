@@ -28,11 +28,10 @@ from pathlib import Path
 
 SEED = 20260105
 HERE = Path(__file__).resolve().parent
-# Works as a plain script from any directory and when imported, in a checkout without
-# `pip install -e .`: the repository root holds course_lib, this folder holds datagen.
-for _path in (HERE.parent, HERE):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+# Works as a plain script from any directory and when imported: this folder holds datagen. The course root
+# is never put on sys.path (its datasets/ folder would pass for the Hugging Face library); course_lib is installed.
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
 
 from datagen.canteen import UPDATE_WEEK  # noqa: E402
 from datagen.common import DATASETS, write_json, write_jsonl  # noqa: E402

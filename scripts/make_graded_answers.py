@@ -29,13 +29,10 @@ import datetime as dt
 import hashlib
 import json
 import random
-import sys
 from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from course_lib import data, models, prompts, tokens
 from course_lib.evaluation import grading, metrics

@@ -2,10 +2,11 @@
 
     python scripts/test_notebooks.py --kernel rag-vs-ft [--chains 01,02,...:08,09,...]
 
-Each chain is one pytest process that runs its notebooks in order, so a lesson runs after the lessons whose
+Each chain runs its notebooks in order (one pytest process each), so a lesson runs after the lessons whose
 artifacts it reuses; the two chains hold about the same measured run time (docs/budget.csv). Each kernel gets
-one OpenMP thread: on 2 cores two one-thread kernels take no longer than one two-thread kernel (the capacity
-measurement of docs/instructors.md). Artifacts both chains need are trained once: `course_lib.artifacts`
+one OpenMP thread: two two-thread kernels on 2 cores spin against each other, while two one-thread kernels
+side by side finish two lessons sooner than one two-thread kernel running them in turn (docs/capacity.csv:
+lesson 01 took 186 s per learner for two one-thread learners, 136 s alone with two threads). Artifacts both chains need are trained once: `course_lib.artifacts`
 holds a file lock while it trains. Output lines carry their chain's letter; the exit code is non-zero when
 either chain failed, and both always run to the end.
 """
@@ -16,6 +17,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,19 +37,21 @@ def notebooks(prefixes: str) -> list[Path]:
     return found
 
 
-def command(paths: list[Path], kernel: str) -> list[str]:
+def command(path: Path, kernel: str) -> list[str]:
     return [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-kernel-name", kernel,
-            "--nbval-cell-timeout", "900", "--durations=10", "-p", "no:cacheprovider",
-            *[str(p.relative_to(ROOT)) for p in paths]]
+            "--nbval-cell-timeout", "900", "--durations=3", "-p", "no:cacheprovider", str(path.relative_to(ROOT))]
 
 
-def run_chain(name: str, paths: list[Path], kernel: str, codes: dict[str, int]) -> None:
+def run_chain(name: str, paths: list[Path], kernel: str, results: dict[str, tuple[str, int, float]]) -> None:
+    """Run the chain's notebooks one after the other, each in its own pytest process; record code and seconds."""
     env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    process = subprocess.Popen(command(paths, kernel), cwd=ROOT, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    for line in process.stdout:
-        print(f"[{name}] {line}", end="", flush=True)
-    codes[name] = process.wait()
+    for path in paths:
+        began = time.perf_counter()
+        process = subprocess.Popen(command(path, kernel), cwd=ROOT, env=env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for line in process.stdout:
+            print(f"[{name}] {line}", end="", flush=True)
+        results[path.name] = (name, process.wait(), time.perf_counter() - began)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,16 +63,18 @@ def main(argv: list[str] | None = None) -> int:
     chains = {chr(ord("A") + i): notebooks(c) for i, c in enumerate(args.chains.split(":"))}
     for name, paths in chains.items():
         print(f"chain {name}: {', '.join(p.name for p in paths)}", flush=True)
-    codes: dict[str, int] = {}
-    threads = [threading.Thread(target=run_chain, args=(name, paths, args.kernel, codes))
+    results: dict[str, tuple[str, int, float]] = {}
+    began = time.perf_counter()
+    threads = [threading.Thread(target=run_chain, args=(name, paths, args.kernel, results))
                for name, paths in chains.items()]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    for name in chains:
-        print(f"chain {name}: {'passed' if codes[name] == 0 else f'FAILED (pytest exit code {codes[name]})'}")
-    return 0 if all(code == 0 for code in codes.values()) else 1
+    print(f"\nnotebooks, {time.perf_counter() - began:.0f} s in all (wall time includes waiting for a shared artifact):")
+    for notebook, (chain, code, seconds) in results.items():
+        print(f"  [{chain}] {notebook:45} {seconds:6.0f} s  {'passed' if code == 0 else f'FAILED (exit {code})'}")
+    return 0 if all(code == 0 for _, code, _ in results.values()) else 1
 
 
 if __name__ == "__main__":

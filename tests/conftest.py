@@ -5,6 +5,7 @@ Doctests in ``course_lib`` get the same loaded objects under the names ``model``
 """
 import os
 import re
+import sys
 import types
 
 import pytest
@@ -69,12 +70,31 @@ def _shared_models_plugin() -> types.ModuleType:
         """Every test and doctest writes its trained artifacts to a folder of its own, never to artifacts/."""
         monkeypatch.setenv("COURSE_ARTIFACTS_DIR", str(tmp_path_factory.mktemp("artifacts")))
 
+    @pytest.fixture(autouse=True)
+    def course_root_stays_off_sys_path():
+        """On sys.path the course root's datasets/ folder passes for the Hugging Face datasets library, and every
+        later Trainer in the process fails (course_lib.finetuning.training.check_datasets_name): no test may add it."""
+        yield
+        assert not _root_on_path(), "this test left the course root on sys.path: import scripts from their folder"
+
     plugin.llm, plugin.tokenizer, plugin.embedder = llm, tokenizer, embedder
     plugin.models_for_doctests, plugin.private_artifacts = models_for_doctests, private_artifacts
+    plugin.course_root_stays_off_sys_path = course_root_stays_off_sys_path
     return plugin
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _root_on_path() -> list[str]:
+    return [p for p in sys.path if os.path.abspath(p or ".") == ROOT]
+
+
 def pytest_configure(config):
+    # `python -m pytest` in the course root puts the root on sys.path (make test runs Python with
+    # PYTHONSAFEPATH=1, which does not): take it off, so the tests run the same however they are started.
+    for entry in _root_on_path():
+        sys.path.remove(entry)
     config.pluginmanager.register(_shared_models_plugin(), "course-shared-models")
     # pyproject.toml registers it too; registering twice is harmless, missing it breaks -m "not slow".
     config.addinivalue_line("markers", "slow: needs the real models or takes more than a few seconds")

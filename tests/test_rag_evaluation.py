@@ -1,8 +1,9 @@
 """Specification of course_lib.runs.lesson09_rag, lesson 09's full run: the gold-context stand-in retriever,
-failure counts, and the command itself on a tiny subset (slow: it loads the models)."""
+failure counts, and the command itself on a tiny subset (on the shared tiny Llama and the real embedder)."""
 import json
 
 import pytest
+from tiny_llama import use_tiny_llm
 
 from course_lib.rag.pipeline import RagAnswer
 from course_lib.rag.vectorstore import Hit
@@ -54,7 +55,8 @@ def test_rates_split_wrong_answers_into_reading_and_retrieval_failures():
 
 
 @pytest.mark.slow
-def test_the_full_run_command_writes_every_part_on_a_tiny_subset(tmp_path):
+def test_the_full_run_command_writes_every_part_on_a_tiny_subset(tmp_path, tokenizer, monkeypatch):
+    use_tiny_llm(monkeypatch, tokenizer, rag_evaluation)
     out = tmp_path / "lesson09.json"
     assert rag_evaluation.main(["--limit", "2", "--parts", "accuracy", "safety", "latency", "--out", str(out)]) == 0
     stored = json.loads(out.read_text())

@@ -1,8 +1,9 @@
 """Specification of course_lib.runs.lesson10_retrieval, lesson 10's full run: one row per method with
-trec_eval scores and per-type counts, and the command itself on a tiny subset (slow: it loads the models)."""
+trec_eval scores and per-type counts, and the command itself on a tiny subset (on the shared tiny Llama and the real embedder)."""
 import json
 
 import pytest
+from tiny_llama import use_tiny_llm
 
 from course_lib.rag.pipeline import RAG_CHARS, first_chars
 from course_lib.runs import lesson10_retrieval as retrieval_evaluation
@@ -26,7 +27,8 @@ def test_first_chars_cuts_each_passage_and_keeps_its_other_fields():
 
 
 @pytest.mark.slow
-def test_the_full_run_command_writes_every_part_on_a_tiny_subset(tmp_path):
+def test_the_full_run_command_writes_every_part_on_a_tiny_subset(tmp_path, tokenizer, monkeypatch):
+    use_tiny_llm(monkeypatch, tokenizer, retrieval_evaluation)
     out = tmp_path / "lesson10.json"
     assert retrieval_evaluation.main(["--limit", "4", "--seeds", "0", "1", "--out", str(out)]) == 0
     stored = json.loads(out.read_text())
