@@ -2,8 +2,9 @@
 
     python scripts/test_notebooks.py --kernel rag-vs-ft [--chains 01,02,...:08,09,...]
 
-Each chain runs its notebooks in order (one pytest process each), so a lesson runs after the lessons whose
-artifacts it reuses; the two chains hold about the same measured run time (docs/budget.csv). Each kernel gets
+Each chain runs its notebooks in order (one pytest process each), and a lesson that reuses another lesson's
+saved model waits until that lesson has finished (DEPENDS), so every lesson runs as it does for a learner who
+took the lessons in order; the two chains hold about the same measured run time (docs/budget.csv). Each kernel gets
 one OpenMP thread: two two-thread kernels on 2 cores spin against each other, while two one-thread kernels
 side by side finish two lessons sooner than one two-thread kernel running them in turn (docs/capacity.csv:
 lesson 01 took 186 s per learner for two one-thread learners, 136 s alone with two threads). Artifacts both chains need are trained once: `course_lib.artifacts`
@@ -21,9 +22,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Lessons 05-07 train and reuse the fine-tuned models; 08-11 build on retrieval and on those models
-# (11 loads lesson 06's LoRA, trained in chain A or, if chain B gets there first, by 11 under the lock).
-CHAINS = ("01,02,03,04,05,06,07", "08,09,10,11")
+# Lessons 05 and 06 train the models that 07, 09 and 11 reuse (DEPENDS): chain A trains them first, then runs
+# two of their users; chain B runs the lessons that need no trained model meanwhile, and lesson 11 last. With
+# one thread per kernel (about 1.5 times each lesson's budget) both chains take about 17 minutes.
+CHAINS = ("05,06,07,09", "08,10,01,02,03,04,11")
+# lesson -> the lessons whose saved models it uses: it starts only once they have finished (in either chain).
+DEPENDS = {"06": ("05",), "07": ("05", "06"), "09": ("06",), "11": ("05", "06")}
 
 
 def notebooks(prefixes: str) -> list[Path]:
@@ -42,16 +46,23 @@ def command(path: Path, kernel: str) -> list[str]:
             "--nbval-cell-timeout", "900", "--durations=3", "-p", "no:cacheprovider", str(path.relative_to(ROOT))]
 
 
-def run_chain(name: str, paths: list[Path], kernel: str, results: dict[str, tuple[str, int, float]]) -> None:
+def run_chain(name: str, paths: list[Path], kernel: str, results: dict[str, tuple[str, int, float]],
+              done: dict[str, threading.Event]) -> None:
     """Run the chain's notebooks one after the other, each in its own pytest process; record code and seconds."""
     env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     for path in paths:
+        lesson = path.name[:2]
+        for before in DEPENDS.get(lesson, ()):
+            if before in done and not done[before].is_set():
+                print(f"[{name}] {path.name} waits for lesson {before}, whose saved model it uses", flush=True)
+                done[before].wait()
         began = time.perf_counter()
         process = subprocess.Popen(command(path, kernel), cwd=ROOT, env=env, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for line in process.stdout:
             print(f"[{name}] {line}", end="", flush=True)
         results[path.name] = (name, process.wait(), time.perf_counter() - began)
+        done[lesson].set()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"chain {name}: {', '.join(p.name for p in paths)}", flush=True)
     results: dict[str, tuple[str, int, float]] = {}
     began = time.perf_counter()
-    threads = [threading.Thread(target=run_chain, args=(name, paths, args.kernel, results))
+    done = {path.name[:2]: threading.Event() for paths in chains.values() for path in paths}
+    threads = [threading.Thread(target=run_chain, args=(name, paths, args.kernel, results, done))
                for name, paths in chains.items()]
     for thread in threads:
         thread.start()
