@@ -2,7 +2,7 @@
 #   make lab    create the environment on first use, then open the course in JupyterLab
 #   make test   create the environment on first use, then run every test (slow ones included),
 #               the doctests and every notebook
-# Also: make unit (fast tests only, under a minute), make doctor (check this machine),
+# Also: make unit (fast tests only, about 1.5 minutes), make doctor (check this machine),
 #   make budget (measure each notebook's run time and peak memory), make sweeps, make evaluation and
 #   make rag-evaluation, make benchmark (long runs whose results are committed under results/), make setup, make lock, make clean.
 #   make site       builds the course website from the committed outputs (_build/site).
@@ -137,7 +137,7 @@ hub-proxy:
 
 # The quick loop while editing: tests marked slow (models, long runs) are left to `make test`.
 unit: setup
-	$(BIN)/python -m pytest -n 2 -m "not slow" --timeout=300 tests course_lib --doctest-modules
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -m "not slow" --timeout=300 tests course_lib --doctest-modules
 
 # The Colab-like check: a second environment, .venv-colab, with Colab's versions of transformers, ipywidgets 7
 # and the rest (tests/colab/constraints.txt, from googlecolab/backend-info by scripts/colab_constraints.py) installed
