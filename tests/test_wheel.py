@@ -2,6 +2,7 @@
 the data sets, results and notebooks from the course folder the learner works in."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,8 +26,13 @@ print(json.dumps({"library": course_lib.__file__, "root": str(paths.course_root(
 def installed(tmp_path_factory):
     """The wheel of this checkout, built and installed with --no-deps into a folder of its own."""
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools writes build/ and egg-info beside the sources, never into the checkout.
+    source = out / "source"
+    shutil.copytree(ROOT / "course_lib", source / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(out / "dist"), str(ROOT)], check=True, cwd=out)
+                    str(out / "dist"), str(source)], check=True, cwd=out)
     wheel = next((out / "dist").glob("course_lib-*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(out / "site"),
                     str(wheel)], check=True)
