@@ -51,7 +51,7 @@ def score(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]],
           profile: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Right answers, adherence and hallucinations as ``[k, n]``, overall and per question type.
 
-    Right answers and hallucinations are graded by :func:`course_lib.rag.pipeline.score_answers`: a question
+    Right answers and hallucinations are graded by :func:`score_answers`: a question
     that is not ``unanswerable`` is right when ``grading.judge_fact`` says correct, an unanswerable
     one hallucinated when the answer does not admit not knowing. A question with ``avoid_terms``
     also tests *adherence*: kept when the answer recommends none of them (``grading.violations``).

@@ -2,8 +2,8 @@
 
 Lesson 03's :func:`course_lib.finetuning.lora.train_steps` is the minimal loop; this module is the
 real run. It freezes layers (:func:`freeze_all_but`), trains with the transformers ``Trainer``
-(:func:`train_with_trainer`) keeping the checkpoint with the lowest validation loss, and
-scores answers for preference adherence and format (:func:`adherence_and_format`).
+(:func:`train_with_trainer`) keeping the checkpoint with the lowest validation loss. The answers are
+scored for preference adherence and format by ``course_lib.evaluation.style.adherence_and_format``.
 """
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ for the ``k`` best passages, builds a chat that tags each passage with its id
 (:func:`build_rag_prompt`), drops the lowest-ranked ones until it fits the context window
 (:func:`fit_context`), generates greedily in batches (``course_lib.models.chat``) and returns
 the answer with the ids it cites (:func:`cited_ids`). ``k=0`` is the closed-book baseline.
-:func:`score_answers` grades answers with ``course_lib.evaluation.grading`` and :func:`add_documents` adds
-new records to a live index. Defences against retrieved text that gives the model orders are
+:func:`add_documents` adds new records to a live index; the answers are graded in
+``course_lib.evaluation.benchmark.score_answers``. Defences against retrieved text that gives the model orders are
 in ``course_lib.rag.safety``.
 """
 from __future__ import annotations
