@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lessons 05 and 06 train the models that 07, 09 and 11 reuse (DEPENDS): chain A trains them first, then runs
 # two of their users; chain B runs the lessons that need no trained model meanwhile, and lesson 11 last. With
 # one thread per kernel a lesson takes 1.1 to 2.1 times its budget; in a clean clone on 2 cores chain A took
-# 19.6 minutes and chain B 16.6 minutes of notebooks plus its wait for lesson 06 (20 minutes in all).
+# 19.6 minutes and chain B 16.6 minutes of notebooks plus 1.2 minutes waiting for lesson 06.
 CHAINS = ("05,06,07,09", "08,10,01,02,03,04,11")
 # lesson -> the lessons whose saved models it uses: it starts only once they have finished (in either chain).
 DEPENDS = {"06": ("05",), "07": ("05", "06"), "09": ("06",), "11": ("05", "06")}
