@@ -201,9 +201,8 @@ def detectable_difference(rate: float, n: int, *, alpha: float = ALPHA, power: f
     >>> round(detectable_difference(0.5, 100), 3)
     0.198
     """
-    if not 0 < rate < 1:
-        rate = min(max(rate, 0.5 / max(n, 1)), 1 - 0.5 / max(n, 1))   # a rate of 0 or 1 still has noise
     if n < 1:
         raise ValueError(f"n must be at least 1 question, got {n!r}.")
+    rate = min(max(rate, 0.5 / n), 1 - 0.5 / n)   # a rate seen as 0 or 1 still has noise: half a question
     z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
     return float(z * math.sqrt(2 * rate * (1 - rate) / n))
