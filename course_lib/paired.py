@@ -27,8 +27,8 @@ from scipy.stats import binomtest, norm
 
 from course_lib.stats import ALPHA, p_text
 
-__all__ = ["PairedComparison", "mcnemar", "ClusteredComparison", "clustered", "paired_permutation", "holm",
-           "detectable_difference"]
+__all__ = ["PairedComparison", "mcnemar", "ClusteredComparison", "clustered", "compare_outcomes",
+           "paired_permutation", "holm", "detectable_difference"]
 
 
 def _matched(a: Mapping[str, object], b: Mapping[str, object]) -> list[str]:
@@ -159,6 +159,27 @@ def clustered(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]]
     low, high = np.quantile(resampled, [0.025, 0.975])
     return ClusteredComparison(len(ids), max(seeds), float(per_a.mean()), float(per_b.mean()), float(low),
                                float(high), _sign_flip_p(differences, rounds, seed + 1), alpha)
+
+
+def compare_outcomes(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]],
+                     alpha: float = ALPHA) -> PairedComparison | ClusteredComparison:
+    """The matching test for two systems' per-question outcome lists (one entry per seed).
+
+    One right/wrong outcome per question on both sides: the exact McNemar test. Several seeds on either
+    side (or scores between 0 and 1): :func:`clustered`, each question counted once.
+
+    >>> a = {"q1": [1], "q2": [0], "q3": [1]}
+    >>> type(compare_outcomes(a, {"q1": [1], "q2": [1], "q3": [1]})).__name__
+    'PairedComparison'
+    >>> type(compare_outcomes(a, {"q1": [1, 0], "q2": [1, 1], "q3": [0, 1]})).__name__
+    'ClusteredComparison'
+    """
+    ids = _matched(a, b)
+    single = all(len(a[q]) == 1 and len(b[q]) == 1 for q in ids)
+    binary = all(v in (0, 1) for q in ids for v in (*a[q], *b[q]))
+    if single and binary:
+        return mcnemar({q: bool(a[q][0]) for q in ids}, {q: bool(b[q][0]) for q in ids}, alpha)
+    return clustered(a, b, alpha=alpha)
 
 
 def paired_permutation(a: Mapping[str, float], b: Mapping[str, float], *, rounds: int = 10_000,

@@ -17,6 +17,7 @@ import statistics
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from course_lib import paired
 from course_lib.paths import results_dir
 from course_lib.stats import proportion
 
@@ -86,6 +87,47 @@ def pool(rows: Sequence[Mapping[str, Any]], metric: str) -> dict[str, Any]:
     pooled = proportion(sum(v[0] for v in values), sum(v[1] for v in values)) if is_rate else None
     return {"seeds": len(rows), "mean": statistics.fmean(numbers),
             "sd": statistics.stdev(numbers) if len(numbers) > 1 else 0.0, "pooled": pooled}
+
+
+def per_question(rows: Sequence[Mapping[str, Any]], metric: str) -> dict[str, list[int]]:
+    """Each question's outcomes of ``metric`` over ``rows`` (one row per seed): ``{question id: [per seed]}``.
+
+    The rows must hold ``"per question"`` outcomes (long runs since December 2026 store them).
+
+    >>> rows = [{"seed": s, "per question": {"x": {"q1": s, "q2": 1}}} for s in (0, 1)]
+    >>> per_question(rows, "x")
+    {'q1': [0, 1], 'q2': [1, 1]}
+    """
+    missing = [r.get("seed") for r in rows if metric not in r.get("per question", {})]
+    if not rows or missing:
+        raise ValueError(f"no per-question outcomes of {metric!r} in these results (seeds {missing}): they were "
+                         "written before outcomes were stored per question; re-run the long run's command.")
+    keyed: dict[str, list[int]] = {}
+    for r in rows:
+        for q, v in r["per question"][metric].items():
+            keyed.setdefault(q, []).append(v)
+    return keyed
+
+
+def compare_systems(rows: Sequence[Mapping[str, Any]], a: str, b: str, metric: str,
+                    field: str = "system") -> paired.PairedComparison | paired.ClusteredComparison:
+    """Systems ``a`` and ``b`` of the stored ``rows`` on ``metric``, with the test their design calls for.
+
+    Both answered the same questions: one seed each gives the exact McNemar test, several seeds the
+    question-clustered resampling of :func:`course_lib.paired.clustered`.
+
+    >>> rows = [{"system": "x", "per question": {"right": {"q1": 1, "q2": 0}}},
+    ...         {"system": "y", "per question": {"right": {"q1": 1, "q2": 1}}}]
+    >>> print(compare_systems(rows, "x", "y", "right"))
+    1/2 vs 2/2 on the same questions (0 right only for a, 1 only for b): not distinguishable from noise (exact McNemar, p = 1.00)
+    """
+    def of(name: str) -> dict[str, list[int]]:
+        picked = [r for r in rows if r.get(field) == name]
+        if not picked:
+            raise ValueError(f"no rows with {field} {name!r}; the results hold {sorted({str(r.get(field)) for r in rows})}.")
+        return per_question(picked, metric)
+
+    return paired.compare_outcomes(of(a), of(b))
 
 
 def describe_runs(stored: Mapping[str, Any]) -> str:

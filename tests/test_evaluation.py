@@ -134,6 +134,12 @@ def test_one_system_is_trained_with_its_seed_and_scored_into_a_row(tokenizer):
     assert row["no violation"][1] == row["wanted format"][1] == 2
     assert row["general questions"][1] == len(data.load_general_questions())
     assert row["perplexity"] > 1 and 0 <= row["BLEU"] <= 100
+    # each rate's outcome per question, so two systems can be compared on the same questions
+    per = row["per question"]
+    assert list(per["no violation"]) == evaluation.held_out_ids(2)
+    assert sum(per["wanted format"].values()) == row["wanted format"][0]
+    assert list(per["general questions"]) == [q["id"] for q in data.load_general_questions()]
+    assert len(row["answers"]) == 2 and len(row["general answers"]) == len(data.load_general_questions())
 
 
 def test_the_command_scores_the_base_model_once_and_records_itself(tokenizer, tmp_path, monkeypatch):
@@ -155,13 +161,40 @@ def test_a_summary_gives_each_system_its_pooled_rate_in_lesson_order():
     assert (summary["lesson06-lora16"]["pooled"].k, summary["lesson06-lora16"]["seeds"]) == (3, 2)
 
 
+def _rows_with_outcomes(base: list[int], seeds: list[list[int]]) -> list[dict]:
+    """Stored rows of the base model and of a LoRA trained with each seed, right/wrong per prompt id."""
+    def row(system, seed, outcomes):
+        keyed = {f"dlg-test-{i:04}": v for i, v in enumerate(outcomes)}
+        rate = [sum(outcomes), len(outcomes)]
+        return {"system": system, "seed": seed, "no violation": rate, "wanted format": rate,
+                "general questions": [20, 40], "BLEU": 1.0, "perplexity": 9.0,
+                "per question": {"no violation": keyed, "wanted format": keyed,
+                                 "general questions": {f"g-{i}": int(i < 20) for i in range(40)}}}
+    return [row("base", None, base)] + [row("lesson06-lora16", s, o) for s, o in enumerate(seeds)]
+
+
 def test_the_table_shows_pooled_rates_each_seed_and_the_verdict_against_the_base():
-    rows = [{"system": "base", "seed": None, "no violation": [40, 92], "wanted format": [0, 92],
-             "general questions": [26, 40], "BLEU": 0.4, "perplexity": 17.7}]
-    rows += [{"system": "lesson06-lora16", "seed": s, "no violation": [k, 92], "wanted format": [f, 92],
-              "general questions": [22, 40], "BLEU": b, "perplexity": 8.6} for s, k, f, b in ((0, 80, 30, 9.0), (1, 82, 20, 8.0))]
+    base = [0] * 10 + [1] * 10
+    rows = _rows_with_outcomes(base, [[1] * 18 + [0] * 2, [1] * 16 + [0] * 4])
+    for r in rows:
+        r["BLEU"] = {None: 0.4, 0: 9.0, 1: 8.0}[r["seed"]]
     text = evaluation.table(rows)
-    assert "162/184 = 88%" in text and "(80/92, 82/92)" in text           # pooled, then each seed
+    assert "34/40 = 85%" in text and "(18/20, 16/20)" in text             # pooled, then each seed
     assert "mean 8.50 ± 0.71 over 2 runs (9.00, 8.00)" in text               # BLEU: a number, no interval
-    assert "vs base: 162/184 is 45 percentage points higher than 40/92" in text
-    assert "mean 17.70 ± 0.00 over 1 run (17.70)" in text
+    # the verdict is paired: 20 prompts x 2 seeds, each prompt counted once
+    assert "vs base: 50% vs 85% over 20 questions x 2 seeds: difference +35%" in text
+
+
+def test_the_verdict_counts_each_prompt_once_however_many_seeds():
+    # one disagreement repeated over more seeds is still one prompt: no seed count makes it significant
+    base = [0] + [1] * 19
+    for n_seeds in (1, 3, 10):
+        rows = _rows_with_outcomes(base, [[1] * 20] * n_seeds)
+        assert "not distinguishable" in evaluation.table(rows, metrics=["no violation"])
+
+
+def test_results_written_before_outcomes_were_stored_ask_for_a_re_run():
+    rows = _rows_with_outcomes([1, 0], [[1, 1]])
+    del rows[1]["per question"]
+    with pytest.raises(ValueError, match="re-run"):
+        evaluation.table(rows, metrics=["no violation"])

@@ -30,6 +30,24 @@ def style_checks(text: str) -> dict[str, int | bool]:
     return {"bullets": len(bullets), "protein_grams": len(grams), "words": words, "follows_style": ok}
 
 
+def answer_outcomes(texts: Iterable[str], profile: Mapping[str, Any]) -> dict[str, list[bool]]:
+    """Per answer, in order: did it avoid every food the profile avoids, and is it in the wanted format.
+
+    The per-answer form of :func:`adherence_and_format`, kept so that two systems can be compared on
+    the same prompts (:func:`course_lib.paired.mcnemar`).
+
+    >>> profile = {"hard_restrictions": [{"avoid": ["peanut"]}], "dislikes": []}
+    >>> answer_outcomes(["- peanut butter toast: 8 g protein", "- tofu: 17 g protein"], profile)
+    {'no violation': [False, True], 'wanted format': [True, True]}
+    """
+    texts = list(texts)
+    if not texts or not all(isinstance(t, str) for t in texts):
+        raise ValueError("adherence_and_format() needs a non-empty list of answer texts.")
+    avoid = profile_avoid_terms(profile)
+    return {"no violation": [not violations(t, avoid, profile=profile) for t in texts],
+            "wanted format": [bool(style_checks(t)["follows_style"]) for t in texts]}
+
+
 def adherence_and_format(texts: Iterable[str], profile: Mapping[str, Any]) -> dict[str, Any]:
     """Share of answers with no avoided food recommended, and share in the wanted format, as k/n.
 
@@ -42,9 +60,4 @@ def adherence_and_format(texts: Iterable[str], profile: Mapping[str, Any]) -> di
     >>> print(rates["no violation"].k, rates["wanted format"].k)
     1 2
     """
-    texts = list(texts)
-    if not texts or not all(isinstance(t, str) for t in texts):
-        raise ValueError("adherence_and_format() needs a non-empty list of answer texts.")
-    avoid = profile_avoid_terms(profile)
-    return {"no violation": proportion_of(not violations(t, avoid, profile=profile) for t in texts),
-            "wanted format": proportion_of(style_checks(t)["follows_style"] for t in texts)}
+    return {name: proportion_of(outcomes) for name, outcomes in answer_outcomes(texts, profile).items()}

@@ -25,11 +25,11 @@ from course_lib import data, results
 from course_lib.data import load_general_questions
 from course_lib.evaluation.grading import contains_answer
 from course_lib.evaluation.metrics import bleu, perplexity
-from course_lib.evaluation.style import adherence_and_format
+from course_lib.evaluation.style import adherence_and_format, answer_outcomes
 from course_lib.finetuning import recipes
 from course_lib.finetuning.recipes import answers
 from course_lib.models import load_llm, load_tokenizer
-from course_lib.stats import compare, proportion_of, stratified_sample
+from course_lib.stats import proportion_of, stratified_sample
 
 GENERAL_MAX_TOKENS = 32  # short factual answers; the grader looks for the accepted word
 SYSTEMS = ("base", "lesson05-last6", "lesson06-lora16")
@@ -50,10 +50,15 @@ def general_knowledge(texts: Sequence[str]) -> Any:
     >>> print(general_knowledge([q["accepted"][0] for q in load_general_questions()]).k)
     40
     """
+    return proportion_of(general_outcomes(texts).values())
+
+
+def general_outcomes(texts: Sequence[str]) -> dict[str, bool]:
+    """Per general question id: does the answer (in file order) contain an accepted answer."""
     questions = load_general_questions()
     if len(texts) != len(questions):
         raise ValueError(f"got {len(texts)} answers for {len(questions)} general questions; answer all, in file order.")
-    return proportion_of(contains_answer(t, q["accepted"]) for t, q in zip(texts, questions, strict=True))
+    return {q["id"]: contains_answer(t, q["accepted"]) for t, q in zip(texts, questions, strict=True)}
 
 
 def evaluate(who: str, model: Any, tokenizer: Any, prompts: Sequence[Any], references: Sequence[str],
@@ -75,7 +80,8 @@ def evaluate(who: str, model: Any, tokenizer: Any, prompts: Sequence[Any], refer
     general, _ = answers(who, model, tokenizer, general_prompts(), stored=stored, max_new_tokens=GENERAL_MAX_TOKENS)
     return {**adherence_and_format(texts, profile), "BLEU": bleu(texts, list(references)),
             "perplexity": perplexity(model, tokenizer, dialogues)["perplexity"],
-            "general questions": general_knowledge(general), "answers": texts, "general answers": general}
+            "general questions": general_knowledge(general), "answers": texts, "general answers": general,
+            "outcomes": {**answer_outcomes(texts, profile), "general questions": general_outcomes(general)}}
 
 
 def held_out_set(tokenizer: Any, n: int | None = None) -> tuple[list, list[str], list[dict]]:
@@ -93,11 +99,23 @@ def held_out_set(tokenizer: Any, n: int | None = None) -> tuple[list, list[str],
     return recipes.held_out_prompts(n), references, data.training_set(tokenizer, "test")
 
 
+def held_out_ids(n: int | None = None) -> list[str]:
+    """The dialogue ids of :func:`held_out_set`'s test prompts, in the same order.
+
+    >>> held_out_ids(3)[0].startswith("dlg-test-")
+    True
+    """
+    dialogues = data.load_dialogues("test")
+    return [d["id"] for d in stratified_sample(dialogues, len(dialogues) if n is None else n)]
+
+
 def evaluate_system(name: str, seed: int | None, make_model: Callable[[], tuple[Any, Any]],
                     prompts: Sequence[Any], references: Sequence[str], dialogues: Sequence[Mapping[str, Any]],
                     profile: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
     """Build ``"base"`` or a registered recipe trained with ``seed`` (and any recipe ``changes``), score it
-    with :func:`evaluate`, and return one JSON-able row: rates as ``[k, n]``, BLEU, perplexity."""
+    with :func:`evaluate`, and return one JSON-able row: rates as ``[k, n]``, BLEU, perplexity, and under
+    ``"per question"`` each rate's outcome (1 right, 0 wrong) per question id, for paired comparisons, and
+    the answers themselves, so the grader can be checked and re-run on them without the models."""
     model, tokenizer = make_model()
     if name == "base":
         who, stored, seed = "base", None, None          # no training: greedy answers are the same every run
@@ -107,10 +125,21 @@ def evaluate_system(name: str, seed: int | None, make_model: Callable[[], tuple[
         who, stored, model = built.artifact, recipes.stored_settings(rec, tokenizer), built.model
     scores = evaluate(who, model, tokenizer, prompts, references, dialogues, profile, stored=stored)
     row = {"system": name, "seed": seed, **{r: [scores[r].k, scores[r].n] for r in RATES},
-           "BLEU": round(scores["BLEU"], 2), "perplexity": round(scores["perplexity"], 3)}
+           "BLEU": round(scores["BLEU"], 2), "perplexity": round(scores["perplexity"], 3),
+           "per question": _per_question(scores["outcomes"], held_out_ids(len(prompts))),
+           "answers": scores["answers"], "general answers": scores["general answers"]}
     del model
     gc.collect()
     return row
+
+
+def _per_question(outcomes: Mapping[str, Any], ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Each rate's outcomes keyed by question id (test prompts by dialogue id, general questions by their own)."""
+    keyed = {}
+    for rate, values in outcomes.items():
+        pairs = values.items() if isinstance(values, Mapping) else zip(ids, values, strict=True)
+        keyed[rate] = {q: int(v) for q, v in pairs}
+    return keyed
 
 
 def summarise(rows: Sequence[Mapping[str, Any]], metric: str) -> dict[str, dict]:
@@ -128,11 +157,12 @@ def summarise(rows: Sequence[Mapping[str, Any]], metric: str) -> dict[str, dict]
 
 def table(rows: Sequence[Mapping[str, Any]], baseline: str = "base", metrics: Sequence[str] = RATES + NUMBERS) -> str:
     """The full evaluation as text: per score and system, the pooled k/n over seeds, mean ± sd of the seeds,
-    each seed's own value, and for rates the verdict of :func:`course_lib.stats.compare` against ``baseline``
-    (``metrics`` picks the scores shown).
+    each seed's own value, and for rates the paired test against ``baseline`` on the same questions
+    (:func:`course_lib.results.compare_systems`: seeds resampled inside each question, never counted as
+    extra questions). ``metrics`` picks the scores shown.
 
-    Pooling counts every answer as independent; the spread over seeds shows how much one more
-    training run would move the number, which the pooled interval does not include.
+    The pooled interval counts every answer as independent; the spread over seeds and the paired test
+    are the ones to read when comparing systems.
     """
     lines = []
     for metric in metrics:
@@ -145,7 +175,8 @@ def table(rows: Sequence[Mapping[str, Any]], baseline: str = "base", metrics: Se
             head = f"  {name:16} " + (f"{str(s['pooled']):32} " if s["pooled"] else "")
             lines.append(f"{head}{spread} over {s['seeds']} run{'s' * (s['seeds'] > 1)} ({each})")
             if s["pooled"] and name != baseline and baseline in summary:
-                lines.append(f"  {'':16} vs {baseline}: {compare(s['pooled'], summary[baseline]['pooled']).sentence}")
+                test = results.compare_systems(rows, baseline, name, metric)
+                lines.append(f"  {'':16} vs {baseline}: {test.sentence}")
     return "\n".join(lines)
 
 
