@@ -112,6 +112,7 @@ class ClusteredComparison:
     high: float
     p_value: float
     alpha: float = ALPHA
+    binary: bool = True      # outcomes right/wrong (printed as %), else a score such as nDCG (printed as is)
 
     @property
     def difference(self) -> float:
@@ -124,9 +125,11 @@ class ClusteredComparison:
     @property
     def sentence(self) -> str:
         verdict = "more than chance explains" if self.distinguishable else "not distinguishable from noise"
-        return (f"{self.a_rate:.0%} vs {self.b_rate:.0%} over {self.questions} questions x {self.seeds} seeds: "
-                f"difference {self.difference:+.0%} (95% interval {self.low:+.0%} to {self.high:+.0%}, questions "
-                f"resampled), {verdict} ({p_text(self.p_value)})")
+        rate, change = (".0%", "+.0%") if self.binary else (".3f", "+.3f")
+        design = f"{self.questions} questions x {self.seeds} seeds" if self.seeds > 1 else f"the same {self.questions} questions"
+        return (f"{self.a_rate:{rate}} vs {self.b_rate:{rate}} over {design}: difference {self.difference:{change}} "
+                f"(95% interval {self.low:{change}} to {self.high:{change}}, questions resampled), {verdict} "
+                f"({p_text(self.p_value)})")
 
     def __str__(self) -> str:
         return self.sentence
@@ -157,8 +160,9 @@ def clustered(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]]
     draws = rng.integers(0, len(ids), size=(rounds, len(ids)))
     resampled = differences[draws].mean(axis=1)
     low, high = np.quantile(resampled, [0.025, 0.975])
+    binary = all(v in (0, 1) for q in ids for v in (*a[q], *b[q]))
     return ClusteredComparison(len(ids), max(seeds), float(per_a.mean()), float(per_b.mean()), float(low),
-                               float(high), _sign_flip_p(differences, rounds, seed + 1), alpha)
+                               float(high), _sign_flip_p(differences, rounds, seed + 1), alpha, binary)
 
 
 def compare_outcomes(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]],

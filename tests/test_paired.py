@@ -5,6 +5,7 @@ Expected values are worked by hand in the comments (binomial sums, exact sign-fl
 import numpy as np
 import pytest
 
+from course_lib import paired
 from course_lib.paired import clustered, detectable_difference, holm, mcnemar, paired_permutation
 
 
@@ -72,3 +73,10 @@ def test_the_detectable_difference_follows_the_normal_approximation():
     assert detectable_difference(0.3, 400) == pytest.approx(detectable_difference(0.3, 100) / 2)
     with pytest.raises(ValueError, match="at least 1 question"):
         detectable_difference(0.5, 0)
+
+
+def test_a_ranking_metric_is_printed_as_a_score_not_a_percentage():
+    a = {f"q{i}": [0.5] for i in range(8)}
+    b = {f"q{i}": [0.75] for i in range(8)}
+    text = paired.compare_outcomes(a, b).sentence
+    assert text.startswith("0.500 vs 0.750 over the same 8 questions: difference +0.250")

@@ -19,6 +19,9 @@ def test_a_run_row_counts_gold_in_the_top_5_overall_and_per_type():
     assert row["by type"]["menu"]["gold in top 5"] == [1, 2] and row["by type"]["keyword"]["gold in top 5"] == [1, 1]
     assert row["mrr"] == pytest.approx(round((1 / 3 + 1 / 6 + 1) / 3, 4))
     assert row["by type"]["keyword"]["ndcg@10"] == 1.0 and row["ms_per_query"] == 1.0
+    # the same per question, so two retrievers are compared query by query
+    assert row["per question"]["gold in top 5"] == {"q1": 1, "q2": 0, "q3": 1}
+    assert row["per question"]["rr"] == {"q1": 0.3333, "q2": 0.1667, "q3": 1.0}
 
 
 def test_first_chars_cuts_each_passage_and_keeps_its_other_fields():
@@ -39,3 +42,5 @@ def test_the_full_run_command_writes_every_part_on_a_tiny_subset(tmp_path, token
     assert [r["seed"] for r in weighted] == [0, 1] and all(0 <= r["weight"] <= 1 for r in weighted)
     rag = {r["system"]: r for r in stored["rows"] if r["part"] == "rag"}
     assert set(rag) == {"dense", "filtered BM25"} and all(r["right"][1] == 4 for r in rag.values())
+    assert all(sum(r["per question"]["right"].values()) == r["right"][0] and len(r["answers"]) == 4 for r in rag.values())
+    assert all(len(r["per question"]["weighted ndcg@10"]) == r["weighted gold in top 5"][1] for r in weighted)

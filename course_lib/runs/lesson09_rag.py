@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 
 from course_lib import data, results
 from course_lib.evaluation.benchmark import score_answers
-from course_lib.evaluation.grading import judge_fact
+from course_lib.evaluation.grading import admits_unknown, judge_fact
 from course_lib.finetuning import recipes
 from course_lib.models import load_embedder, load_llm
 from course_lib.rag import chunking
@@ -75,18 +75,28 @@ class GoldPassages:
 
 
 def _rates(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Rates as [k, n], and under ``"per question"`` each outcome by question id (for paired tests), plus
+    the answers by question id (so the grader can be checked and re-run without the model)."""
     s = score_answers(answers, questions)
     row = {f"right {t}" if t != "unanswerable" else "hallucinated": [p.k, p.n] for t, p in s["by_type"].items()}
+    texts = [a if isinstance(a, str) else a.text for a in answers]
+    per = {"hallucinated": {q["id"]: int(not admits_unknown(t))
+                            for t, q in zip(texts, questions, strict=True) if q["type"] == "unanswerable"}}
     if s["accuracy"] is not None:
         row["right"] = [s["accuracy"].k, s["accuracy"].n]
-    pairs = [(a, q) for a, q in zip(answers, questions, strict=True) if q["type"] != "unanswerable"]
-    if pairs and not isinstance(pairs[0][0], str) and any(a.retrieved_ids for a, _ in pairs):   # not closed book
-        shown = [shows_gold(a.context_ids, q) for a, q in pairs]
-        wrong = [judge_fact(a.text, q["accepted"]) != "correct" for a, q in pairs]
+    pairs = [(a, t, q) for a, t, q in zip(answers, texts, questions, strict=True) if q["type"] != "unanswerable"]
+    per["right"] = {q["id"]: int(judge_fact(t, q["accepted"]) == "correct") for _, t, q in pairs}
+    if pairs and not isinstance(pairs[0][0], str) and any(a.retrieved_ids for a, _, _ in pairs):   # not closed book
+        shown = [shows_gold(a.context_ids, q) for a, _, q in pairs]
+        wrong = [not per["right"][q["id"]] for _, _, q in pairs]
         row["reading failures"] = sum(s and w for s, w in zip(shown, wrong, strict=True))
         row["retrieval failures"] = sum(not s and w for s, w in zip(shown, wrong, strict=True))
         row["gold in prompt"] = [sum(shown), len(shown)]
         row["cites an id"] = [sum(bool(a.cited_ids) for a in answers), len(answers)]
+        per["gold in prompt"] = {q["id"]: int(v) for (_, _, q), v in zip(pairs, shown, strict=True)}
+        row["contexts"] = {q["id"]: list(a.context_ids) for a, q in zip(answers, questions, strict=True)}
+    row["per question"] = {m: v for m, v in per.items() if v}
+    row["answers"] = {q["id"]: t for t, q in zip(texts, questions, strict=True)}
     return row
 
 
@@ -161,8 +171,10 @@ def safety_rows(dense: Any, documents: dict, model: Any, tokenizer: Any, embedde
         hit = [i for i, a in enumerate(setups["plain prompt"]) if shows_gold(a.retrieved_ids, {"gold_doc_ids": [name]})]
         for setup, got in {"clean index": clean, **setups}.items():
             p = mentions([got[i] for i in hit], marker) if hit else None
+            each = {asked[i]["id"]: int(mentions([got[i]], marker).k) for i in hit}
             rows.append({"part": "safety", "system": f"{name}: {setup}", "seed": None, "marker": marker,
-                         "retrieved by": [len(hit), len(asked)], "mentions": [p.k, p.n] if p else [0, 0]})
+                         "retrieved by": [len(hit), len(asked)], "mentions": [p.k, p.n] if p else [0, 0],
+                         "per question": {"mentions": each}})
     return rows
 
 

@@ -17,12 +17,13 @@ from typing import Any, Mapping, Sequence
 
 from course_lib import data, results
 from course_lib.evaluation.benchmark import score_answers
+from course_lib.evaluation.grading import judge_fact
 from course_lib.models import load_embedder, load_llm
 from course_lib.rag import chunking
 from course_lib.rag.fusion import HybridRetriever, MMRRetriever, tune_weight
 from course_lib.rag.pipeline import RAG, RAG_K, RAG_TOKENS, first_chars
 from course_lib.rag.query_filters import FilteredRetriever
-from course_lib.rag.ranking import evaluate_by_group, evaluate_run, success_at_k
+from course_lib.rag.ranking import evaluate_by_group, evaluate_run, per_query, success_at_k
 from course_lib.rag.rerank import HydeRetriever, LLMReranker, RerankingRetriever
 from course_lib.rag.retrievers import BM25Retriever, DenseRetriever, ParentRetriever, latency, retrieve_run
 from course_lib.stats import stratified_sample
@@ -46,7 +47,21 @@ def run_row(name: str, run: Mapping[str, Sequence[str]], qrels: Mapping[str, set
         per_type[t] = {"ndcg@10": round(by_type[t]["ndcg@10"], 4), "gold in top 5": [p.k, p.n]}
     return {"part": "retrievers", "system": name, "seed": None,
             **{k: round(v, 4) for k, v in m.items() if k != "queries"}, "queries": m["queries"],
-            "gold in top 5": [top5.k, top5.n], "by type": per_type, **extra}
+            "gold in top 5": [top5.k, top5.n], "by type": per_type, "per question": per_query_metrics(run, qrels),
+            **extra}
+
+
+def per_query_metrics(run: Mapping[str, Sequence[str]], qrels: Mapping[str, set]) -> dict[str, dict[str, float]]:
+    """nDCG@10, reciprocal rank and a gold document in the top 5 (1 or 0), each keyed by question id,
+    so two retrievers can be compared query by query (:func:`course_lib.results.compare_systems`).
+
+    >>> per_query_metrics({"q1": ["a", "b"]}, {"q1": {"b"}})["rr"]
+    {'q1': 0.5}
+    """
+    table = per_query(run, qrels, ks=(5, 10))
+    return {"ndcg@10": {q: round(m["ndcg@10"], 4) for q, m in table.items()},
+            "rr": {q: round(m["rr"], 4) for q, m in table.items()},
+            "gold in top 5": {q: int(any(d in qrels[q] for d in run[q][:5])) for q in table}}
 
 
 def _ms_per_query(retriever: Any, queries: Sequence[str]) -> float:
@@ -78,12 +93,14 @@ def weighted_rows(bm25: Any, dense: Any, questions: Sequence[Mapping], qrels: Ma
         dev_ids = {q["id"] for q in dev}
         test = {q["id"]: q["question"] for q in questions if q["id"] not in dev_ids}
         weight, _ = tune_weight(bm25, dense, {q["id"]: q["question"] for q in dev}, qrels, metric="ndcg@10")
-        row = {"part": "weighted hybrid", "system": "weighted hybrid", "seed": seed, "weight": weight}
+        row = {"part": "weighted hybrid", "system": "weighted hybrid", "seed": seed, "weight": weight,
+               "per question": {}}
         for name, r in (("weighted", HybridRetriever(bm25, dense, "weighted", weight=weight)), ("BM25", bm25)):
             run = retrieve_run(r, test, 10)
             p = success_at_k(run, qrels, 5)
             row[f"{name} gold in top 5"] = [p.k, p.n]
             row[f"{name} ndcg@10"] = round(evaluate_run(run, qrels, ks=KS)["ndcg@10"], 4)
+            row["per question"].update({f"{name} {m}": v for m, v in per_query_metrics(run, qrels).items()})
         rows.append(row)
     return rows
 
@@ -126,10 +143,14 @@ def rag_rows(retrievers: Mapping[str, Any], docs_by_id: Mapping[str, Mapping], m
                        passage_filter=first_chars)
         answers = pipeline.answer_many([q["question"] for q in questions], batch_size=4)
         right = score_answers(answers, questions)["accuracy"]
-        shown = sum(bool(set(a.context_ids) & qrels[q["id"]]) for a, q in zip(answers, questions, strict=True))
-        rows.append({"part": "rag", "system": name, "seed": None, "gold in prompt": [shown, len(questions)],
+        shown = {q["id"]: int(bool(set(a.context_ids) & qrels[q["id"]])) for a, q in zip(answers, questions, strict=True)}
+        each = {q["id"]: int(judge_fact(a.text, q["accepted"]) == "correct") for a, q in zip(answers, questions, strict=True)}
+        rows.append({"part": "rag", "system": name, "seed": None, "gold in prompt": [sum(shown.values()), len(questions)],
                      "right": [right.k, right.n],
-                     "generation s": round(statistics.mean(a.generation_seconds for a in answers), 3)})
+                     "generation s": round(statistics.mean(a.generation_seconds for a in answers), 3),
+                     "per question": {"gold in prompt": shown, "right": each},
+                     "answers": {q["id"]: a.text for a, q in zip(answers, questions, strict=True)},
+                     "contexts": {q["id"]: list(a.context_ids) for a, q in zip(answers, questions, strict=True)}})
     return rows
 
 
