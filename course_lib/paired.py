@@ -57,8 +57,17 @@ class PairedComparison:
     alpha: float = ALPHA
 
     @property
+    def differing(self) -> int:
+        return self.only_a + self.only_b
+
+    @property
     def distinguishable(self) -> bool:
         return self.p_value < self.alpha
+
+    @property
+    def smallest_p(self) -> float:
+        """The smallest p-value these discordant pairs could give: all of them going one way."""
+        return _smallest_p(self.only_a + self.only_b)
 
     @property
     def sentence(self) -> str:
@@ -66,10 +75,22 @@ class PairedComparison:
         head = (f"{self.a_right}/{self.n} vs {self.b_right}/{self.n} on the same questions "
                 f"({self.only_a} right only for a, {self.only_b} only for b)")
         verdict = "more than chance explains" if self.distinguishable else "not distinguishable from noise"
-        return f"{head}: {verdict} (exact McNemar, {p_text(self.p_value)})"
+        return f"{head}: {verdict} (exact McNemar, {p_text(self.p_value)}){_too_few(self)}"
 
     def __str__(self) -> str:
         return self.sentence
+
+
+def _smallest_p(differing: int) -> float:
+    """Two-sided: every one of ``differing`` questions going the same way has probability 2 / 2**differing."""
+    return min(1.0, 2.0 / 2 ** differing)
+
+
+def _too_few(test: "PairedComparison | ClusteredComparison") -> str:
+    if test.distinguishable or test.smallest_p < test.alpha:
+        return ""
+    differ = "1 question differs" if test.differing == 1 else f"{test.differing} questions differ"
+    return f"; only {differ}, so even all of them going one way could not reach p < {test.alpha:g}"
 
 
 def mcnemar(a: Mapping[str, bool], b: Mapping[str, bool], alpha: float = ALPHA) -> PairedComparison:
@@ -78,7 +99,7 @@ def mcnemar(a: Mapping[str, bool], b: Mapping[str, bool], alpha: float = ALPHA) 
     >>> a = {f"q{i}": i < 6 for i in range(20)}          # right on q0-q5
     >>> b = {f"q{i}": i < 1 for i in range(20)}          # right on q0 only
     >>> print(mcnemar(a, b))
-    6/20 vs 1/20 on the same questions (5 right only for a, 0 only for b): not distinguishable from noise (exact McNemar, p = 0.06)
+    6/20 vs 1/20 on the same questions (5 right only for a, 0 only for b): not distinguishable from noise (exact McNemar, p = 0.06); only 5 questions differ, so even all of them going one way could not reach p < 0.05
     """
     ids = _matched(a, b)
     only_a = sum(bool(a[q]) and not bool(b[q]) for q in ids)
@@ -113,6 +134,12 @@ class ClusteredComparison:
     p_value: float
     alpha: float = ALPHA
     binary: bool = True      # outcomes right/wrong (printed as %), else a score such as nDCG (printed as is)
+    differing: int = 0       # questions whose (seed-averaged) outcomes differ between the systems
+
+    @property
+    def smallest_p(self) -> float:
+        """The smallest p-value the sign flips could give with this many differing questions."""
+        return _smallest_p(self.differing)
 
     @property
     def difference(self) -> float:
@@ -129,7 +156,7 @@ class ClusteredComparison:
         design = f"{self.questions} questions x {self.seeds} seeds" if self.seeds > 1 else f"the same {self.questions} questions"
         return (f"{self.a_rate:{rate}} vs {self.b_rate:{rate}} over {design}: difference {self.difference:{change}} "
                 f"(95% interval {self.low:{change}} to {self.high:{change}}, questions resampled), {verdict} "
-                f"({p_text(self.p_value)})")
+                f"(sign-flip test, {p_text(self.p_value)}){_too_few(self)}")
 
     def __str__(self) -> str:
         return self.sentence
@@ -162,7 +189,8 @@ def clustered(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]]
     low, high = np.quantile(resampled, [0.025, 0.975])
     binary = all(v in (0, 1) for q in ids for v in (*a[q], *b[q]))
     return ClusteredComparison(len(ids), max(seeds), float(per_a.mean()), float(per_b.mean()), float(low),
-                               float(high), _sign_flip_p(differences, rounds, seed + 1), alpha, binary)
+                               float(high), _sign_flip_p(differences, rounds, seed + 1), alpha, binary,
+                               int(np.count_nonzero(np.abs(differences) > 1e-12)))
 
 
 def compare_outcomes(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]],

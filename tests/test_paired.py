@@ -80,3 +80,15 @@ def test_a_ranking_metric_is_printed_as_a_score_not_a_percentage():
     b = {f"q{i}": [0.75] for i in range(8)}
     text = paired.compare_outcomes(a, b).sentence
     assert text.startswith("0.500 vs 0.750 over the same 8 questions: difference +0.250")
+
+
+def test_a_verdict_says_when_too_few_questions_differ_for_any_test_to_decide():
+    # 4 discordant pairs all one way: p = 2 / 2**4 = 0.125, the smallest these questions allow
+    a = {f"q{i}": i < 4 for i in range(30)}
+    b = {f"q{i}": False for i in range(30)}
+    test = mcnemar(a, b)
+    assert test.smallest_p == pytest.approx(0.125) and test.p_value == pytest.approx(0.125)
+    assert "only 4 questions differ" in test.sentence
+    # with 6 of them the test can decide, and the sentence does not excuse it
+    a = {f"q{i}": i < 6 for i in range(30)}
+    assert "questions differ" not in mcnemar(a, b).sentence

@@ -78,6 +78,33 @@ def score(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]],
             "hallucinated by type": {t: c for t, c in by_type.items() if t == "unanswerable"}}
 
 
+def per_question(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]],
+                 profile: Mapping[str, Any] | None = None) -> dict[str, dict[str, int]]:
+    """The outcomes of :func:`score` per question id (1 or 0), so two systems can be compared on the same
+    questions (:func:`course_lib.results.compare_systems`): ``right``, ``right on facts`` (the
+    :data:`FACT_TYPES`), ``kept preferences`` and ``hallucinated``, each over the questions it applies to.
+
+    >>> qs = [{"id": "w1", "type": "weekly_fact", "accepted": ["leek soup"], "avoid_terms": []},
+    ...       {"id": "u1", "type": "unanswerable", "accepted": [], "avoid_terms": []}]
+    >>> per_question(["The leek soup.", "It costs 3 euros."], qs)
+    {'right': {'w1': 1}, 'right on facts': {'w1': 1}, 'kept preferences': {}, 'hallucinated': {'u1': 1}}
+    """
+    if len(answers) != len(questions):
+        raise ValueError(f"got {len(answers)} answers for {len(questions)} questions; pass one answer per question.")
+    out: dict[str, dict[str, int]] = {"right": {}, "right on facts": {}, "kept preferences": {}, "hallucinated": {}}
+    for answer, q in zip(answers, questions, strict=True):
+        text = _text(answer)
+        if q["type"] == "unanswerable":
+            out["hallucinated"][q["id"]] = int(not admits_unknown(text))
+            continue
+        out["right"][q["id"]] = int(judge_fact(text, q["accepted"]) == "correct")
+        if q["type"] in FACT_TYPES:
+            out["right on facts"][q["id"]] = out["right"][q["id"]]
+        if q.get("avoid_terms"):
+            out["kept preferences"][q["id"]] = int(not violations(text, q["avoid_terms"], profile=profile))
+    return out
+
+
 def run(systems: Sequence[System], questions: Sequence[Mapping[str, Any]], *,
         profile: Mapping[str, Any] | None = None, batch_size: int = 8, latency_questions: int = 3) -> list[dict]:
     """Every system answers every question (batched), then ``latency_questions`` of them one at a time.
@@ -113,7 +140,7 @@ def run(systems: Sequence[System], questions: Sequence[Mapping[str, Any]], *,
                      "s per answer, batch 1": round(statistics.median(single), 3) if single else None,
                      "peak MB": round(memory.peak_mb), "prompt tokens": round(statistics.mean(tokens)) if tokens else None,
                      "build seconds": round(system.build_seconds, 1), "built by": system.built_by,
-                     "answers": [_text(a) for a in answers]})
+                     "answers": [_text(a) for a in answers], "per question": per_question(answers, questions, profile)})
     return rows
 
 
@@ -199,9 +226,14 @@ def right_on_facts(row: Mapping[str, Any]) -> list[int]:
     return [sum(c[0] for c in counts), sum(c[1] for c in counts)]
 
 
-def add_right_on_facts(stored: dict) -> dict:
-    """Give every benchmark row of stored lesson 11 results its ``"right on facts"`` (:func:`right_on_facts`)."""
+def add_right_on_facts(stored: dict, questions: Sequence[Mapping[str, Any]] | None = None,
+                       profile: Mapping[str, Any] | None = None) -> dict:
+    """Give every benchmark row of stored lesson 11 results its ``"right on facts"`` (:func:`right_on_facts`),
+    and, given the ``questions`` its stored answers reply to (in order), its outcomes per question
+    (:func:`per_question`, graded now from the stored answers) where the row lacks them."""
     for row in stored["rows"]:
         if row["part"] == "benchmark":
             row["right on facts"] = right_on_facts(row)
+            if questions is not None and "per question" not in row and len(row.get("answers", [])) == len(questions):
+                row["per question"] = per_question(row["answers"], questions, profile)
     return stored

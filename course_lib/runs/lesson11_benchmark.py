@@ -152,9 +152,12 @@ def forgetting_rows(model: Any, tokenizer: Any, docs: Sequence[Mapping], seed: i
 def load_results(path: Any | None = None) -> dict:
     """The stored full benchmark (``runs``: date and command; ``rows``: one per part, system and seed).
 
-    Benchmark rows also get ``"right on facts"`` (:func:`course_lib.evaluation.benchmark.right_on_facts`), computed from their counts per type.
+    Benchmark rows also get ``"right on facts"`` (:func:`course_lib.evaluation.benchmark.right_on_facts`), computed
+    from their counts per type, and their outcomes per question id for paired tests (graded from the stored
+    answers when the run predates storing them).
     """
-    return add_right_on_facts(results.load(path or results.path_of(RESULTS), COMMAND, "about 2 hours on 2 cores"))
+    stored = results.load(path or results.path_of(RESULTS), COMMAND, "about 2 hours on 2 cores")
+    return add_right_on_facts(stored, benchmark_questions(), data.load_profile())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
