@@ -110,6 +110,10 @@ def test_the_untrained_and_trained_rows_count_exactly_what_scripted_systems_answ
         assert (row["right"], row["kept preferences"], row["hallucinated"]) == EXPECTED[system], system
         assert row["answers"] == [SCRIPTS[system].get(q["id"], "I don't know.") for q in QUESTIONS]
         assert row["part"] == "benchmark"
+        # the same outcomes per question id, for paired tests between systems
+        per = row["per question"]
+        assert (sum(per["right"].values()), len(per["right"])) == tuple(row["right"]), system
+        assert (sum(per["hallucinated"].values()), len(per["hallucinated"])) == tuple(row["hallucinated"]), system
     by_system = {r["system"]: r for r in rows}
     assert by_system["RAG"]["right by type"] == {"weekly_fact": [2, 2], "keyword": [0, 1], "preference": [1, 1],
                                                  "preference_and_fact": [1, 1]}
@@ -144,3 +148,12 @@ def test_the_benchmark_command_writes_rows_for_every_system_on_a_tiny_subset(tmp
     assert rows[("benchmark", "RAG")]["prompt tokens"] > rows[("benchmark", "base")]["prompt tokens"]
     assert rows[("forget", "RAG, record deleted")]["leaks"][0] == 0
     assert rows[("forget", "facts LoRA trained with the record")]["seconds"] > 0
+
+
+def test_recall_rows_key_each_held_out_fact_so_the_two_facts_loras_of_a_seed_are_paired(monkeypatch, scripted_models):
+    monkeypatch.setattr(capstone, "closed_book", lambda model, tokenizer: lambda qs, batch_size: [
+        SimpleNamespace(text="I don't know.") for _ in qs])
+    rows = capstone.recall_rows(None, seed=0)
+    assert [r["system"] for r in rows] == ["lesson11-facts1", "lesson11-facts5"]
+    assert rows[0]["per question"]["right"].keys() == rows[1]["per question"]["right"].keys()
+    assert len(rows[0]["per question"]["right"]) == rows[0]["right"][1] == 40

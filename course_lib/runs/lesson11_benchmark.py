@@ -102,9 +102,11 @@ def recall_rows(tokenizer: Any, seed: int) -> list[dict]:
         built = _built(name, tokenizer, seed)
         _, held_out = training_rows(recipe(name, seed=seed))
         texts = [a.text for a in closed_book(built.model, tokenizer)([r["messages"][0]["content"] for r in held_out], 8)]
-        right = sum(contains_answer(t, r["fact"]["answer_terms"]) for t, r in zip(texts, held_out, strict=True))
-        rows.append({"part": "recall", "system": name, "seed": seed, "right": [right, len(held_out)],
-                     "example": [held_out[0]["messages"][0]["content"], texts[0]]})
+        each = {f"{r['fact']['subject']} {r['fact']['attribute']}": int(contains_answer(t, r["fact"]["answer_terms"]))
+                for t, r in zip(texts, held_out, strict=True)}
+        rows.append({"part": "recall", "system": name, "seed": seed, "right": [sum(each.values()), len(held_out)],
+                     "example": [held_out[0]["messages"][0]["content"], texts[0]],
+                     "per question": {"right": each}})    # keyed by fact: the two LoRAs of a seed hold out the same facts
         del built
         gc.collect()
     return rows
