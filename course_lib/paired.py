@@ -74,8 +74,13 @@ class PairedComparison:
         """The comparison in plain English: both rates, the disagreements that decide it, and the p-value."""
         head = (f"{self.a_right}/{self.n} vs {self.b_right}/{self.n} on the same questions "
                 f"({self.only_a} right only for a, {self.only_b} only for b)")
-        verdict = "more than chance explains" if self.distinguishable else "not distinguishable from noise"
-        return f"{head}: {verdict} (exact McNemar, {p_text(self.p_value)}){_too_few(self)}"
+        return f"{head}: {_verdict(self)} (exact McNemar, {p_text(self.p_value)}{_too_few(self)}{_unseen(self)})"
+
+    @property
+    def detectable(self) -> float:
+        """The smallest difference in rate that ``n`` questions would detect with 80% power (see
+        :func:`detectable_difference`), at the two systems' mean rate."""
+        return detectable_difference((self.a_right + self.b_right) / (2 * self.n), self.n, alpha=self.alpha)
 
     def __str__(self) -> str:
         return self.sentence
@@ -93,13 +98,29 @@ def _too_few(test: "PairedComparison | ClusteredComparison") -> str:
     return f"; only {differ}, so even all of them going one way could not reach p < {test.alpha:g}"
 
 
+def _verdict(test: "PairedComparison | ClusteredComparison") -> str:
+    """"more than chance explains", or "not distinguishable at n = ..."."""
+    n = test.n if isinstance(test, PairedComparison) else test.questions
+    return "more than chance explains" if test.distinguishable else f"not distinguishable at n = {n}"
+
+
+def _unseen(test: "PairedComparison | ClusteredComparison") -> str:
+    """For a "not distinguishable": the difference this sample would likely have missed (80% power)."""
+    if test.distinguishable:
+        return ""
+    if test.detectable >= 1 and getattr(test, "binary", True):
+        return "; this sample could miss even the largest possible difference"
+    size = f"{test.detectable:.0%}" if getattr(test, "binary", True) else f"{test.detectable:.3f}"
+    return f"; a difference under about {size} would likely go unseen"
+
+
 def mcnemar(a: Mapping[str, bool], b: Mapping[str, bool], alpha: float = ALPHA) -> PairedComparison:
     """Exact McNemar test of two systems' right/wrong answers, keyed by question id.
 
     >>> a = {f"q{i}": i < 6 for i in range(20)}          # right on q0-q5
     >>> b = {f"q{i}": i < 1 for i in range(20)}          # right on q0 only
     >>> print(mcnemar(a, b))
-    6/20 vs 1/20 on the same questions (5 right only for a, 0 only for b): not distinguishable from noise (exact McNemar, p = 0.06); only 5 questions differ, so even all of them going one way could not reach p < 0.05
+    6/20 vs 1/20 on the same questions (5 right only for a, 0 only for b): not distinguishable at n = 20 (exact McNemar, p = 0.06; only 5 questions differ, so even all of them going one way could not reach p < 0.05; a difference under about 34% would likely go unseen)
     """
     ids = _matched(a, b)
     only_a = sum(bool(a[q]) and not bool(b[q]) for q in ids)
@@ -135,6 +156,7 @@ class ClusteredComparison:
     alpha: float = ALPHA
     binary: bool = True      # outcomes right/wrong (printed as %), else a score such as nDCG (printed as is)
     differing: int = 0       # questions whose (seed-averaged) outcomes differ between the systems
+    sd_difference: float = 0.0   # standard deviation of the per-question differences
 
     @property
     def smallest_p(self) -> float:
@@ -150,13 +172,22 @@ class ClusteredComparison:
         return self.p_value < self.alpha
 
     @property
+    def detectable(self) -> float:
+        """The smallest difference the questions would detect with 80% power: for right/wrong outcomes from the
+        mean rate (:func:`detectable_difference`), for scores from the spread of the per-question differences."""
+        if self.binary:
+            return detectable_difference((self.a_rate + self.b_rate) / 2, self.questions, alpha=self.alpha)
+        z = norm.ppf(1 - self.alpha / 2) + norm.ppf(0.8)
+        return float(z * self.sd_difference / math.sqrt(self.questions))
+
+    @property
     def sentence(self) -> str:
-        verdict = "more than chance explains" if self.distinguishable else "not distinguishable from noise"
+        verdict = _verdict(self)
         rate, change = (".0%", "+.0%") if self.binary else (".3f", "+.3f")
         design = f"{self.questions} questions x {self.seeds} seeds" if self.seeds > 1 else f"the same {self.questions} questions"
         return (f"{self.a_rate:{rate}} vs {self.b_rate:{rate}} over {design}: difference {self.difference:{change}} "
                 f"(95% interval {self.low:{change}} to {self.high:{change}}, questions resampled), {verdict} "
-                f"(sign-flip test, {p_text(self.p_value)}){_too_few(self)}")
+                f"(sign-flip test, {p_text(self.p_value)}{_too_few(self)}{_unseen(self)})")
 
     def __str__(self) -> str:
         return self.sentence
@@ -190,7 +221,8 @@ def clustered(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]]
     binary = all(v in (0, 1) for q in ids for v in (*a[q], *b[q]))
     return ClusteredComparison(len(ids), max(seeds), float(per_a.mean()), float(per_b.mean()), float(low),
                                float(high), _sign_flip_p(differences, rounds, seed + 1), alpha, binary,
-                               int(np.count_nonzero(np.abs(differences) > 1e-12)))
+                               int(np.count_nonzero(np.abs(differences) > 1e-12)),
+                               float(differences.std(ddof=1)) if len(ids) > 1 else 0.0)
 
 
 def compare_outcomes(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]],

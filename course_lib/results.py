@@ -119,7 +119,7 @@ def compare_systems(rows: Sequence[Mapping[str, Any]], a: str, b: str, metric: s
     >>> rows = [{"system": "x", "per question": {"right": {"q1": 1, "q2": 0}}},
     ...         {"system": "y", "per question": {"right": {"q1": 1, "q2": 1}}}]
     >>> print(compare_systems(rows, "x", "y", "right"))
-    1/2 vs 2/2 on the same questions (0 right only for a, 1 only for b): not distinguishable from noise (exact McNemar, p = 1.00); only 1 question differs, so even all of them going one way could not reach p < 0.05
+    1/2 vs 2/2 on the same questions (0 right only for a, 1 only for b): not distinguishable at n = 2 (exact McNemar, p = 1.00; only 1 question differs, so even all of them going one way could not reach p < 0.05; this sample could miss even the largest possible difference)
     """
     def of(name: str) -> dict[str, list[int]]:
         picked = [r for r in rows if r.get(field) == name]

@@ -92,3 +92,13 @@ def test_a_verdict_says_when_too_few_questions_differ_for_any_test_to_decide():
     # with 6 of them the test can decide, and the sentence does not excuse it
     a = {f"q{i}": i < 6 for i in range(30)}
     assert "questions differ" not in mcnemar(a, b).sentence
+
+
+def test_no_difference_is_stated_with_the_sample_size_and_the_difference_it_could_have_missed():
+    a = {f"q{i}": i < 10 for i in range(40)}
+    b = {f"q{i}": i < 12 for i in range(40)}
+    test = mcnemar(a, b)
+    assert test.detectable == pytest.approx(detectable_difference(11 / 40, 40))
+    assert "not distinguishable at n = 40" in test.sentence
+    assert f"a difference under about {test.detectable:.0%} would likely go unseen" in test.sentence
+    assert "as good as" not in test.sentence
