@@ -136,7 +136,7 @@ def test_one_system_is_trained_with_its_seed_and_scored_into_a_row(tokenizer):
     assert row["perplexity"] > 1 and 0 <= row["BLEU"] <= 100
     # each rate's outcome per question, so two systems can be compared on the same questions
     per = row["per question"]
-    assert list(per["no violation"]) == evaluation.held_out_ids(2)
+    assert list(per["no violation"]) == recipes.held_out_ids(2)
     assert sum(per["wanted format"].values()) == row["wanted format"][0]
     assert list(per["general questions"]) == [q["id"] for q in data.load_general_questions()]
     assert len(row["answers"]) == 2 and len(row["general answers"]) == len(data.load_general_questions())

@@ -42,15 +42,23 @@ def test_updates_to_win_solves_the_totals_for_the_number_of_updates():
     assert lesson11.check_updates_to_win(0, TUNED, RAG, 100)            # RAG already cheaper at 100 queries
 
 
-def test_the_hybrid_prediction_is_judged_against_the_noise():
-    assert lesson11.check_hybrid_prediction("better", {"right": [15, 18]}, {"right": [2, 18]})
-    assert lesson11.check_hybrid_prediction("same", {"right": [5, 18]}, {"right": [4, 18]})
-    assert not lesson11.check_hybrid_prediction("better", {"right": [5, 18]}, {"right": [4, 18]})
-    assert not lesson11.check_hybrid_prediction("maybe", {"right": [5, 18]}, {"right": [4, 18]})
-    assert not lesson11.check_hybrid_prediction(..., {"right": [5, 18]}, {"right": [4, 18]})
+def _row(right: list[int]) -> dict:
+    """A benchmark row right on the questions numbered in ``right``, out of 18 shared questions."""
+    return {"per question": {"right": {f"q{i}": int(i in right) for i in range(18)}}}
+
+
+def test_the_hybrid_prediction_is_judged_by_the_questions_the_two_systems_disagree_on():
+    assert lesson11.check_hybrid_prediction("better", _row(list(range(15))), _row([0, 1]))     # 13 disagreements, all one way
+    assert lesson11.check_hybrid_prediction("same", _row([0, 1, 2, 3, 4]), _row([0, 1, 2, 3]))
+    assert not lesson11.check_hybrid_prediction("better", _row([0, 1, 2, 3, 4]), _row([0, 1, 2, 3]))
+    # 5 vs 0 right looks large, but 5 disagreements all one way give p = 0.06: the same, within the noise
+    feedback = lesson11.check_hybrid_prediction("same", _row([0, 1, 2, 3, 4]), _row([]))
+    assert feedback and "exact McNemar" in feedback.message
+    assert not lesson11.check_hybrid_prediction("maybe", _row([1]), _row([1]))
+    assert not lesson11.check_hybrid_prediction(..., _row([1]), _row([1]))
 
 
 def test_every_check_says_not_answered_yet_for_the_placeholder():
     for feedback in (lesson11.check_break_even_queries(..., TUNED, RAG), lesson11.check_updates_to_win(..., TUNED, RAG, 10),
-                     lesson11.check_hybrid_prediction(..., {"right": [1, 2]}, {"right": [1, 2]})):
+                     lesson11.check_hybrid_prediction(..., _row([1]), _row([1]))):
         assert not feedback and "not answered yet" in feedback.message

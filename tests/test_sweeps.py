@@ -45,6 +45,9 @@ def test_one_point_trains_an_adapter_and_scores_its_answers(tokenizer):
     assert row["trainable"] == 2 * 2 * (64 + 48 + 48 + 64)
     assert row["no violation"][1] == row["wanted format"][1] == 2
     assert 0 <= row["no violation"][0] <= 2 and row["seconds"] > 0
+    # each prompt's outcome under its dialogue id, for paired tests between sweep points
+    assert list(row["per question"]["no violation"]) == recipes.held_out_ids(2)
+    assert sum(row["per question"]["wanted format"].values()) == row["wanted format"][0] and len(row["answers"]) == 2
 
 
 def test_results_merge_and_each_run_keeps_its_date_and_command(folder):

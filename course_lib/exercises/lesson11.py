@@ -2,8 +2,8 @@
 
 Each check returns a :class:`~course_lib.exercises.Feedback`. The expected values come from the
 two straight cost lines (setup + queries x seconds per query + updates x seconds per update),
-worked out here independently of :mod:`course_lib.choosing.cost`, and from a significance test of the
-learner's own benchmark rows (:func:`course_lib.stats.compare`).
+worked out here independently of :mod:`course_lib.choosing.cost`, and from a paired significance test of
+the learner's own benchmark rows (:func:`course_lib.paired.mcnemar`: both systems answered the same questions).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import math
 from typing import Any, Mapping
 
 from course_lib.exercises import Feedback, close_to, not_answered, report
-from course_lib.stats import compare, proportion
+from course_lib.paired import mcnemar
 
 OUTCOMES = ("better", "same", "worse")
 
@@ -86,11 +86,13 @@ def check_hybrid_prediction(answer: Any, hybrid: Mapping[str, Any], rag: Mapping
                             metric: str = "right") -> Feedback:
     """Predict, then run: is hybrid A (person LoRA + RAG) "better", the "same" or "worse" than RAG on ``metric``?
 
-    ``hybrid`` and ``rag`` are rows of ``benchmark.run``; "same" means the difference is within the noise
-    (``stats.compare``). The feedback compares the prediction with what was measured.
+    ``hybrid`` and ``rag`` are rows of ``benchmark.run`` on the same questions; "same" means the difference
+    is within the noise of the exact McNemar test on their per-question outcomes (``row["per question"]``).
+    The feedback compares the prediction with what was measured.
 
-    >>> rows = {"right": [9, 10]}, {"right": [1, 10]}
-    >>> bool(check_hybrid_prediction("better", *rows))
+    >>> hybrid = {"per question": {"right": {f"q{i}": 1 for i in range(10)}}}
+    >>> rag = {"per question": {"right": {f"q{i}": int(i == 0) for i in range(10)}}}
+    >>> bool(check_hybrid_prediction("better", hybrid, rag))
     True
     """
     missing = not_answered(answer, f"Write one of {OUTCOMES} as a string.")
@@ -99,9 +101,9 @@ def check_hybrid_prediction(answer: Any, hybrid: Mapping[str, Any], rag: Mapping
     if answer not in OUTCOMES:
         return report(Feedback(False, f"Your prediction {answer!r} is not one of {OUTCOMES}.",
                                "Write exactly 'better', 'same' or 'worse'."))
-    test = compare(proportion(*hybrid[metric]), proportion(*rag[metric]))
-    measured = "same" if not test.distinguishable else ("better" if test.difference > 0 else "worse")
+    test = mcnemar(hybrid["per question"][metric], rag["per question"][metric])
+    measured = "same" if not test.distinguishable else ("better" if test.a_right > test.b_right else "worse")
     ok = answer == measured
     return report(Feedback(ok, f"Measured: {measured} ({test.sentence}).", "" if ok else
-                           "Compare the two rows' counts and the interval of their difference: a gap inside the "
-                           "noise counts as 'same'."))
+                           "Only the questions on which the two systems disagree can tell them apart: count "
+                           "those, and remember that a handful of them going one way can still be chance."))

@@ -216,6 +216,16 @@ def held_out_prompts(n: int = 64, seed: int = 0) -> list[list[dict]]:
     return [data.to_chat(d)[:1] for d in rows]
 
 
+def held_out_ids(n: int = 64, seed: int = 0) -> list[str]:
+    """The dialogue ids of :func:`held_out_prompts` (same ``n`` and ``seed``), in the same order: the keys
+    under which long runs store each prompt's outcome for paired comparisons.
+
+    >>> held_out_ids(3)[0].startswith("dlg-test-")
+    True
+    """
+    return [d["id"] for d in stratified_sample(data.load_dialogues("test"), n, seed=seed)]
+
+
 def answers(who: str, model: Any, tokenizer: Any, prompts: Sequence[Sequence[Mapping[str, str]]],
             *, max_new_tokens: int = 96, batch_size: int = 16, stored: Mapping[str, Any] | None = None,
             compute: bool = True) -> tuple[list[str], bool]:

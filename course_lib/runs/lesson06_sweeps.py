@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from course_lib import data, results
-from course_lib.evaluation.style import adherence_and_format
+from course_lib.evaluation.style import answer_outcomes
 from course_lib.finetuning import recipes
 from course_lib.finetuning.recipes import recipe
 from course_lib.models import load_llm
@@ -53,10 +53,14 @@ def run_point(sweep: str, value: int, seed: int, make_model: Callable[[], tuple[
     built = recipes.build(SWEEPS[sweep][0], model, tokenizer, rec, progress=progress)
     texts, _ = recipes.answers(built.artifact, built.model, tokenizer, prompts, max_new_tokens=max_new_tokens,
                                stored=recipes.stored_settings(rec, tokenizer))
-    rates = adherence_and_format(texts, profile)
+    outcomes = answer_outcomes(texts, profile)
+    ids = recipes.held_out_ids(len(prompts))        # the prompts are recipes.held_out_prompts(n), in order
     return {"sweep": sweep, "value": value, "seed": seed, "trainable": built.run.trainable,
             "train_examples": rec.train_examples, "seconds": round(built.run.seconds, 1),
-            "peak_mb": round(built.run.peak_mb), **{m: [rates[m].k, rates[m].n] for m in METRICS}}
+            "peak_mb": round(built.run.peak_mb), **{m: [sum(outcomes[m]), len(texts)] for m in METRICS},
+            # per test prompt, for paired tests between points; the answers, to check or re-grade them
+            "per question": {m: {q: int(v) for q, v in zip(ids, outcomes[m], strict=True)} for m in METRICS},
+            "answers": texts}
 
 
 def summarise(rows: Sequence[Mapping[str, Any]], sweep: str, metric: str) -> list[dict]:

@@ -99,16 +99,6 @@ def held_out_set(tokenizer: Any, n: int | None = None) -> tuple[list, list[str],
     return recipes.held_out_prompts(n), references, data.training_set(tokenizer, "test")
 
 
-def held_out_ids(n: int | None = None) -> list[str]:
-    """The dialogue ids of :func:`held_out_set`'s test prompts, in the same order.
-
-    >>> held_out_ids(3)[0].startswith("dlg-test-")
-    True
-    """
-    dialogues = data.load_dialogues("test")
-    return [d["id"] for d in stratified_sample(dialogues, len(dialogues) if n is None else n)]
-
-
 def evaluate_system(name: str, seed: int | None, make_model: Callable[[], tuple[Any, Any]],
                     prompts: Sequence[Any], references: Sequence[str], dialogues: Sequence[Mapping[str, Any]],
                     profile: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
@@ -126,7 +116,7 @@ def evaluate_system(name: str, seed: int | None, make_model: Callable[[], tuple[
     scores = evaluate(who, model, tokenizer, prompts, references, dialogues, profile, stored=stored)
     row = {"system": name, "seed": seed, **{r: [scores[r].k, scores[r].n] for r in RATES},
            "BLEU": round(scores["BLEU"], 2), "perplexity": round(scores["perplexity"], 3),
-           "per question": _per_question(scores["outcomes"], held_out_ids(len(prompts))),
+           "per question": _per_question(scores["outcomes"], recipes.held_out_ids(len(prompts))),
            "answers": scores["answers"], "general answers": scores["general answers"]}
     del model
     gc.collect()
