@@ -1,7 +1,10 @@
 """Specification of course_lib.choosing.evidence: each claim of lesson 03 gets the measurement that tests it and a verdict.
 
-The fixtures are small hand-made results; every expected verdict is worked out by hand in the
-comment beside it (direction of the difference, and whether Fisher's exact test can tell it from noise).
+The fixtures are small hand-made results. Both systems of a comparison answered the same questions, and
+`with_outcomes` gives each question its outcome: a row with k of n right is right on its first k questions, so
+two rows disagree on |k_a - k_b| questions, all one way. Every expected verdict is worked out by hand in the
+comment beside it (direction of the difference, and whether the paired test can tell it from noise: with d
+questions that disagree all one way, McNemar's p is 2 / 2**d).
 """
 
 import pytest
@@ -16,6 +19,18 @@ SOURCES = "RAG adds transparency through sources"
 UPDATE = "RAG absorbs new knowledge without retraining"
 HYBRID = "Hybrids combine the strengths at a cost in complexity"
 HYBRID_A = "hybrid A: person LoRA + RAG"
+
+
+def with_outcomes(stored):
+    """The stored results with each rate's outcome per question: right on the first k of n questions."""
+    def add(row):
+        rates = {m: v for m, v in row.items() if isinstance(v, list) and len(v) == 2 and all(type(x) is int for x in v)}
+        return {**row, "per question": {m: {f"q{i}": int(i < k) for i in range(n)} for m, (k, n) in rates.items()}}
+    return {stem: {**data, "rows": [add(r) for r in data["rows"]]} for stem, data in stored.items()}
+
+
+def table(stored):
+    return claims_table(with_outcomes(stored))
 
 
 def row_of(rows, claim):
@@ -61,8 +76,8 @@ def lesson11(person_tokens=40, hybrid_right=((5, 18), (6, 18), (7, 18)), hybrid_
 
 
 def test_a_rate_that_falls_distinguishably_the_claimed_way_is_held():
-    # 2/24 vs 24/24 hallucinated: RAG lower, and Fisher's p is far below 0.05
-    row = row_of(claims_table({"lesson09_rag": lesson09((2, 24), (24, 24))}), HALLUCINATION)
+    # 2/24 vs 24/24 hallucinated: RAG lower on 22 questions, none the other way: McNemar's p far below 0.05
+    row = row_of(table({"lesson09_rag": lesson09((2, 24), (24, 24))}), HALLUCINATION)
     assert row["verdict"] == "held"
     assert "2/24" in row["measured"] and "24/24" in row["measured"] and "95% CI" in row["measured"]
 
@@ -70,13 +85,13 @@ def test_a_rate_that_falls_distinguishably_the_claimed_way_is_held():
 def test_no_difference_or_the_other_way_means_the_claim_did_not_hold():
     # 24/24 vs 24/24: no difference at all; 24/24 vs 2/24: RAG hallucinates more, distinguishably
     for rag, closed in (((24, 24), (24, 24)), ((24, 24), (2, 24))):
-        row = row_of(claims_table({"lesson09_rag": lesson09(rag, closed)}), HALLUCINATION)
+        row = row_of(table({"lesson09_rag": lesson09(rag, closed)}), HALLUCINATION)
         assert row["verdict"] == "did not hold", row
 
 
 def test_a_difference_the_claimed_way_that_chance_explains_is_within_the_noise():
-    # 20/24 vs 22/24: RAG lower by 2 answers; Fisher's p is about 0.67
-    row = row_of(claims_table({"lesson09_rag": lesson09((20, 24), (22, 24))}), HALLUCINATION)
+    # 20/24 vs 22/24: RAG lower on 2 questions: p = 2 / 2**2 = 0.5
+    row = row_of(table({"lesson09_rag": lesson09((20, 24), (22, 24))}), HALLUCINATION)
     assert row["verdict"] == "within the noise"
 
 
@@ -90,7 +105,7 @@ def test_a_missing_results_file_gives_not_measured_and_the_command_to_run():
 
 def test_a_system_missing_from_a_file_being_filled_is_not_measured_and_named():
     partial = {"rows": [r for r in lesson11()["rows"] if r["system"] != "person LoRA"]}
-    row = row_of(claims_table({"lesson11_benchmark": partial}), PROMPTS)
+    row = row_of(table({"lesson11_benchmark": partial}), PROMPTS)
     assert row["verdict"] == "not measured"
     assert "'person LoRA'" in row["measured"] and "make benchmark" in row["measured"]
 
@@ -106,24 +121,26 @@ def test_a_results_file_being_written_reads_as_not_measured(monkeypatch, tmp_pat
 
 def test_fine_tuning_shortens_prompts_is_a_plain_comparison_of_token_counts():
     # person LoRA 40 tokens < RAG 420 and < base + profile prompt 180: held; 500 tokens is longer than both
-    assert row_of(claims_table({"lesson11_benchmark": lesson11()}), PROMPTS)["verdict"] == "held"
-    longer = row_of(claims_table({"lesson11_benchmark": lesson11(person_tokens=500)}), PROMPTS)
+    assert row_of(table({"lesson11_benchmark": lesson11()}), PROMPTS)["verdict"] == "held"
+    longer = row_of(table({"lesson11_benchmark": lesson11(person_tokens=500)}), PROMPTS)
     assert longer["verdict"] == "did not hold"
     assert "500 tokens" in longer["measured"] and "420 tokens" in longer["measured"]
 
 
-def test_seeds_are_pooled_before_comparing():
-    # hybrid right 5+6+7 = 18/54 vs person LoRA 0/54; hybrid kept 60/72 vs RAG 6/24: both distinguishably higher,
-    # and the hybrid is not distinguishably below RAG on right (18/54 vs 9/18) nor the LoRA on kept (60/72 vs 66/72)
-    row = row_of(claims_table({"lesson11_benchmark": lesson11()}), HYBRID)
+def test_seeds_are_resampled_inside_questions_never_counted_as_more_questions():
+    # hybrid right on 5, 6, 7 of 18 over three seeds vs person LoRA on none: 7 questions differ, all one way
+    # (sign-flip p about 2 / 2**7); hybrid kept 20/24 each seed vs RAG 6/24: 14 questions differ. Both held, and
+    # the hybrid is not distinguishably below RAG on right (4 questions differ: p >= 0.125) nor the LoRA on kept.
+    row = row_of(table({"lesson11_benchmark": lesson11()}), HYBRID)
     assert "18/54" in row["measured"] and "0/54" in row["measured"] and "60/72" in row["measured"]
     assert row["verdict"] == "held"
     assert "80 s" in row["measured"]          # the cost: its build seconds
 
 
 def test_a_hybrid_that_loses_rags_facts_did_not_combine_the_strengths():
-    # hybrid right 3/54 is above the person LoRA's 0/54 only by noise, and far below RAG's 17/18
-    row = row_of(claims_table({"lesson11_benchmark": lesson11(hybrid_right=((1, 18),) * 3, rag_right=(17, 18))}),
+    # hybrid right on 1 question per seed is above the person LoRA's none only by noise (1 question differs),
+    # and far below RAG's 17/18 (16 questions differ, all one way)
+    row = row_of(table({"lesson11_benchmark": lesson11(hybrid_right=((1, 18),) * 3, rag_right=(17, 18))}),
                  HYBRID)
     assert row["verdict"] == "did not hold"
 
@@ -132,10 +149,11 @@ def test_a_claim_that_something_can_happen_holds_on_one_clear_instance():
     base = {"system": "base", "seed": None, "general questions": [30, 40]}
     kept = [{"system": "lesson06-lora16", "seed": s, "general questions": [29, 40]} for s in range(3)]
     lost = [{"system": "lesson05-last6", "seed": s, "general questions": [10, 40]} for s in range(3)]
-    # 30/120 vs 30/40: distinguishably lower; 87/120 vs 30/40: lower by chance at most
-    assert row_of(claims_table({"lesson07_evaluation": {"rows": [base, *kept, *lost]}}), FORGETS)["verdict"] == "held"
+    # last6 right on 10 of 40 general questions per seed vs the base's 30: 20 questions differ, all one way;
+    # the LoRA's 29 vs 30: 1 question differs, chance at most
+    assert row_of(table({"lesson07_evaluation": {"rows": [base, *kept, *lost]}}), FORGETS)["verdict"] == "held"
     same = [dict(r, system="lesson05-last6") for r in kept]
-    assert row_of(claims_table({"lesson07_evaluation": {"rows": [base, *kept, *same]}}),
+    assert row_of(table({"lesson07_evaluation": {"rows": [base, *kept, *same]}}),
                   FORGETS)["verdict"] == "within the noise"
 
 
@@ -143,17 +161,17 @@ def test_a_claim_that_something_can_happen_holds_on_one_clear_instance():
                                             ((90, 174), "within the noise")])
 def test_sources_hold_when_most_answers_cite_an_id(cites, verdict):
     # Wilson intervals: 150/174 is 81-91%, 10/174 is 3-10%, 90/174 is 44-59% (straddles one half)
-    row = row_of(claims_table({"lesson09_rag": lesson09((2, 24), (24, 24), cites=cites)}), SOURCES)
+    row = row_of(table({"lesson09_rag": lesson09((2, 24), (24, 24), cites=cites)}), SOURCES)
     assert row["verdict"] == verdict
 
 
 def test_an_update_must_show_in_every_lesson_that_measured_it():
     both = {"lesson09_rag": lesson09((2, 24), (24, 24)), "lesson11_benchmark": lesson11()}
-    row = row_of(claims_table(both), UPDATE)
+    row = row_of(table(both), UPDATE)
     assert row["verdict"] == "held"          # 20/25 vs 0/25 in lesson 09, and again in lesson 11
     assert "600 s" in row["measured"] and "0.4 s" in row["measured"]
     stale = dict(both, lesson09_rag=lesson09((2, 24), (24, 24), after=(0, 25), before=(3, 25)))
-    assert row_of(claims_table(stale), UPDATE)["verdict"] == "did not hold"
+    assert row_of(table(stale), UPDATE)["verdict"] == "did not hold"
 
 
 def test_the_markdown_table_has_one_line_per_claim_and_escapes_pipes():
@@ -166,7 +184,7 @@ def test_the_markdown_table_has_one_line_per_claim_and_escapes_pipes():
 
 def test_rule_evidence_reads_the_measurement_behind_a_rule():
     stored = {"lesson11_benchmark": lesson11(), "lesson09_rag": lesson09((2, 24), (24, 24))}
-    ovadia = rule_evidence("knowledge_changes", "rarely", "facts", stored=stored)
+    ovadia = rule_evidence("knowledge_changes", "rarely", "facts", stored=with_outcomes(stored))
     assert "facts LoRA, 1 wording 3/54" in ovadia and "RAG 9/18" in ovadia
     assert "person LoRA 2 s" in rule_evidence("latency", "strict", stored=stored)
     often = rule_evidence("knowledge_changes", "often", stored=stored)
@@ -196,7 +214,7 @@ def test_bad_input_is_refused_with_the_allowed_values():
     with pytest.raises(ValueError, match="allowed task"):
         rule_evidence("knowledge_changes", "rarely", "menus")
     with pytest.raises(ValueError, match="the stems are"):
-        claims_table({"lesson99": {"rows": []}})
+        table({"lesson99": {"rows": []}})
     with pytest.raises(TypeError, match="file stem"):
         claims_table([{"rows": []}])
 
@@ -219,6 +237,7 @@ def test_a_claim_with_several_measurements_holds_only_when_all_of_them_do():
                           "right": list(right_bm25)},
                          {"part": "rag", "system": "dense", "seed": None, "gold in prompt": [59, 175], "right": [7, 175]}]}
     claim = "Better retrieval gives better RAG"
-    # gold in prompt 160/175 vs 59/175: held; right 27/175 vs 7/175: held; right 9/175 vs 7/175: chance
-    assert row_of(claims_table({"lesson10_retrieval": lesson10((27, 175))}), claim)["verdict"] == "held"
-    assert row_of(claims_table({"lesson10_retrieval": lesson10((9, 175))}), claim)["verdict"] == "within the noise"
+    # gold in prompt 160/175 vs 59/175: 101 questions differ, held; right 27/175 vs 7/175: 20 differ, held;
+    # right 9/175 vs 7/175: 2 differ, chance
+    assert row_of(table({"lesson10_retrieval": lesson10((27, 175))}), claim)["verdict"] == "held"
+    assert row_of(table({"lesson10_retrieval": lesson10((9, 175))}), claim)["verdict"] == "within the noise"

@@ -4,7 +4,8 @@ Lesson 03 states claims (:data:`course_lib.choosing.rules.CLAIMS`) and scores a 
 (:data:`rules.RULES`, :data:`rules.TASK_RULES`); later lessons measure them on the diet-bot and
 store the numbers under ``results/``. :func:`claims_table` gives each claim the measurement that
 tests it, as one line of k/n with 95% intervals (or seconds, tokens), and a verdict: "held" when the
-difference goes the claimed way and :func:`course_lib.stats.compare` tells it from noise, "within
+difference goes the claimed way and the paired test of :mod:`course_lib.paired` tells it from noise (both
+systems answered the same questions; seeds are resampled inside questions, never counted as more), "within
 the noise" when it goes the claimed way but chance could explain it, "did not hold" when it is zero
 or goes the other way, "not measured" when no results file holds it (yet). Numbers (seconds,
 tokens) are single measurements without a spread, so they are compared plainly. :func:`rule_evidence`
@@ -17,11 +18,11 @@ import json
 import statistics
 from typing import Callable, Mapping, Sequence
 
-from course_lib import results
+from course_lib import data, paired, results
 from course_lib.choosing import rules
-from course_lib.evaluation.benchmark import add_right_on_facts
+from course_lib.evaluation.benchmark import add_right_on_facts, benchmark_questions
 from course_lib.results import pool
-from course_lib.stats import Proportion, compare, p_text
+from course_lib.stats import Proportion, p_text
 
 VERDICTS = ("held", "did not hold", "within the noise", "not measured")
 
@@ -62,7 +63,7 @@ class _Results:
                 raise _missing(stem)
             try:
                 stored = results.load(results.path_of(f"{stem}.json"), SOURCES[stem][1])
-                self.loaded[stem] = add_right_on_facts(stored) if stem == "lesson11_benchmark" else stored
+                self.loaded[stem] = _with_facts(stored) if stem == "lesson11_benchmark" else stored
             except FileNotFoundError:
                 raise _missing(stem) from None
             except json.JSONDecodeError:     # a run writing the file right now
@@ -89,21 +90,47 @@ class _Results:
         return statistics.fmean(statistics.median(v) if isinstance(v, list) else float(v) for v in values)
 
 
+def _with_facts(stored: dict) -> dict:
+    """Lesson 11's rows with "right on facts" and, from their stored answers, their outcomes per question."""
+    return add_right_on_facts(stored, benchmark_questions(), data.load_profile())
+
+
 Part = Callable[[_Results], tuple[str, "str | None"]]   # -> (one line, a verdict or None: context only)
 
 
 def _rates(what: str, res: _Results, stem: str, a: str, b: str, metric: str, part: str | None = None,
            higher: bool = True, guard: bool = False) -> tuple[str, str | None]:
-    """``a`` against ``b`` on a rate, claimed higher (or lower). A ``guard`` only says "did not hold"
-    when ``a`` is distinguishably worse: it checks that a gain elsewhere did not cost this one."""
-    pa, pb = res.rate(stem, a, metric, part), res.rate(stem, b, metric, part)
-    c = compare(pa, pb)
-    gain = c.difference if higher else -c.difference
+    """``a`` against ``b`` on a rate, claimed higher (or lower), with the paired test of their design (both
+    answered the same questions: McNemar for one run each, questions resampled with seeds inside for several).
+    A ``guard`` only says "did not hold" when ``a`` is distinguishably worse: it checks that a gain elsewhere
+    did not cost this one."""
+    rows_a, rows_b = res.rows(stem, a, metric, part), res.rows(stem, b, metric, part)
+    counts = f"{what} {metric}: {a} {_counts(rows_a, metric)} vs {b} {_counts(rows_b, metric)}"
+    try:
+        test = paired.compare_outcomes(results.per_question(rows_a, metric), results.per_question(rows_b, metric))
+    except ValueError:          # results written before outcomes were stored per question
+        return f"{counts} (no paired test: re-run `{SOURCES[stem][1]}` to store outcomes per question)", None
+    rate_a, rate_b = ((test.a_right / test.n, test.b_right / test.n) if isinstance(test, paired.PairedComparison)
+                      else (test.a_rate, test.b_rate))
+    gain = rate_a - rate_b if higher else rate_b - rate_a
     if guard:
-        verdict = "did not hold" if gain < 0 and c.distinguishable else None
+        verdict = "did not hold" if gain < 0 and test.distinguishable else None
     else:
-        verdict = "did not hold" if gain <= 0 else "held" if c.distinguishable else "within the noise"
-    return f"{what} {metric}: {a} {pa} vs {b} {pb} ({p_text(c.p_value)})", verdict
+        verdict = "did not hold" if gain <= 0 else "held" if test.distinguishable else "within the noise"
+    return f"{counts} (paired over {_questions(test)} questions, {p_text(test.p_value)})", verdict
+
+
+def _counts(rows: Sequence[Mapping], metric: str) -> str:
+    """One run: k/n with its interval. Several seeds: the pooled k/n and the number of seeds, no interval (the
+    seeds share their questions, so the pooled count is not that many independent answers)."""
+    if len(rows) == 1:
+        return str(pool(rows, metric)["pooled"])
+    k, n = (sum(r[metric][i] for r in rows) for i in (0, 1))
+    return f"{k}/{n} over {len(rows)} seeds"
+
+
+def _questions(test: "paired.PairedComparison | paired.ClusteredComparison") -> int:
+    return test.n if isinstance(test, paired.PairedComparison) else test.questions
 
 
 def _numbers(what: str, a: str, x: float, b: str, y: float, unit: str, larger: bool) -> tuple[str, str]:
@@ -266,12 +293,15 @@ def claims_table(stored: Mapping[str, dict] | None = None) -> list[dict]:
     ``verdict`` is one of :data:`VERDICTS`. ``stored`` maps file stems (``"lesson09_rag"``, ...) to
     loaded results; a stem left out counts as a file not written yet. ``None`` reads ``results/``.
 
+    >>> def outcomes(k):         # the same 24 questions: hallucinated on the first k of them
+    ...     return {"hallucinated": {f"q{i}": int(i < k) for i in range(24)}}
     >>> rows = claims_table({"lesson09_rag": {"rows": [
-    ...     {"part": "accuracy", "system": "RAG", "seed": None, "hallucinated": [3, 24]},
-    ...     {"part": "accuracy", "system": "closed book", "seed": None, "hallucinated": [24, 24]}]}})
+    ...     {"part": "accuracy", "system": "RAG", "seed": None, "hallucinated": [3, 24], "per question": outcomes(3)},
+    ...     {"part": "accuracy", "system": "closed book", "seed": None, "hallucinated": [24, 24],
+    ...      "per question": outcomes(24)}]}})
     >>> row = next(r for r in rows if r["claim"] == "RAG reduces hallucination")
     >>> row["verdict"], row["measured"].split(";")[0]
-    ('held', 'lesson 09, hallucinated: RAG 3/24 = 12% (95% CI 4–31%) vs closed book 24/24 = 100% (95% CI 86–100%) (p < 0.001)')
+    ('held', 'lesson 09, hallucinated: RAG 3/24 = 12% (95% CI 4–31%) vs closed book 24/24 = 100% (95% CI 86–100%) (paired over 24 questions, p < 0.001)')
     """
     res = _Results(stored)
     rows = []

@@ -27,7 +27,9 @@ from course_lib.models import chat
 from course_lib.rag.pipeline import RAG, RAG_K, RAG_TOKENS, first_chars
 from course_lib.rag.query_filters import FilteredRetriever
 from course_lib.rag.retrievers import BM25Retriever
-from course_lib.stats import proportion, proportion_of
+from course_lib import data
+from course_lib.finetuning.recipes import SLICE
+from course_lib.stats import proportion, proportion_of, stratified_sample
 
 Answerer = Callable[[list[str], int], list[Any]]
 
@@ -214,6 +216,19 @@ def best_retriever(docs: Sequence[Mapping]) -> Any:
 
 
 FACT_TYPES = ("weekly_fact", "keyword", "preference_and_fact")   # the slice's questions: facts of its menus
+
+
+def benchmark_questions(limit: int | None = None) -> list[dict]:
+    """The slice's questions (every gold document in ``recipes.SLICE``), unanswerable and preference questions.
+
+    >>> from collections import Counter
+    >>> sorted(Counter(q["type"] for q in benchmark_questions()).items())
+    [('keyword', 4), ('preference', 24), ('preference_and_fact', 5), ('unanswerable', 24), ('weekly_fact', 9)]
+    """
+    chosen = [q for q in data.load_questions()
+              if (q["gold_doc_ids"] and all(i.startswith(SLICE) for i in q["gold_doc_ids"]))
+              or q["type"] in ("unanswerable", "preference")]
+    return chosen if limit is None else stratified_sample(chosen, min(limit, len(chosen)), key="type")
 
 
 def right_on_facts(row: Mapping[str, Any]) -> list[int]:

@@ -19,32 +19,18 @@ from typing import Any, Mapping, Sequence
 
 from course_lib import data, results
 from course_lib.evaluation import forgetting
-from course_lib.evaluation.benchmark import (System, add_right_on_facts, best_retriever, closed_book, run,
-                                             score_answers, with_rag)
+from course_lib.evaluation.benchmark import (System, add_right_on_facts, benchmark_questions, best_retriever,
+                                             closed_book, run, score_answers, with_rag)
 from course_lib.evaluation.grading import contains_answer
 from course_lib.finetuning.knowledge_rows import training_rows
 from course_lib.finetuning.recipes import SLICE, build, recipe
 from course_lib.models import load_llm, load_tokenizer
 from course_lib.prompts import profile_system_prompt
 from course_lib.rag.controlled import ControlledContext
-from course_lib.stats import stratified_sample
 
 RESULTS = "lesson11_benchmark.json"   # in paths.results_dir()
 COMMAND = "make benchmark"
 TRAINED = ("lesson06-lora16", "lesson11-facts1", "lesson11-facts5", "lesson11-raft")
-def benchmark_questions(limit: int | None = None) -> list[dict]:
-    """The slice's questions (every gold document in ``recipes.SLICE``), unanswerable and preference questions.
-
-    >>> from collections import Counter
-    >>> sorted(Counter(q["type"] for q in benchmark_questions()).items())
-    [('keyword', 4), ('preference', 24), ('preference_and_fact', 5), ('unanswerable', 24), ('weekly_fact', 9)]
-    """
-    chosen = [q for q in data.load_questions()
-              if (q["gold_doc_ids"] and all(i.startswith(SLICE) for i in q["gold_doc_ids"]))
-              or q["type"] in ("unanswerable", "preference")]
-    return chosen if limit is None else stratified_sample(chosen, min(limit, len(chosen)), key="type")
-
-
 def _rows(systems: Sequence[System], questions: Sequence[Mapping], seed: Any) -> list[dict]:
     rows = run(systems, questions, profile=data.load_profile(), batch_size=8, latency_questions=3)
     return [{"part": "benchmark", "seed": seed, **r} for r in rows]
