@@ -123,6 +123,15 @@ def load_graded_answers() -> list[dict]:
     return validate_file(datasets_dir() / "graded_answers" / "answers.jsonl", "graded_answer")
 
 
+def load_grader_tricky() -> list[dict]:
+    """Hard sentences for the grader's three rules, written and labelled without reading the grader
+    (``datasets/grader_tricky``): an independent check, never used to tune it.
+
+    Example: ``sorted({r["rule"] for r in load_grader_tricky()})``.
+    """
+    return validate_file(datasets_dir() / "grader_tricky" / "sentences.jsonl", "grader_tricky")
+
+
 def load_general_questions() -> list[dict]:
     """General-knowledge questions outside the diet domain, for the forgetting check of lesson 07.
 

@@ -25,7 +25,7 @@ import jsonschema
 from course_lib.paths import datasets_dir
 
 SCHEMA_NAMES = ("profile", "dialogue", "curation_log", "nutrition", "menu", "guide", "question", "graded_answer",
-                "general_question")
+                "general_question", "grader_tricky")
 
 
 class DatasetError(ValueError):

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from course_lib import data
 from course_lib.data import datasets_dir, load_graded_answers
 from course_lib.evaluation.metrics import grader_agreement
 
@@ -88,3 +89,13 @@ def test_regenerating_an_answer_under_an_existing_label_stops_with_the_row_named
     row["answer"] += " (regenerated)"
     with pytest.raises(LabelMismatch, match=label["id"]):
         merge_labels([row], labels)
+
+
+def test_the_tricky_set_covers_every_rule_with_both_labels_and_validates():
+    # An independent check of the grader, never used to tune it: only its shape is specified here, not the score.
+    rows = data.load_grader_tricky()
+    for rule in ("violations", "admits_unknown", "correct"):
+        labels = [r["label"] for r in rows if r["rule"] == rule]
+        assert len(labels) >= 15 and 5 <= sum(labels) <= len(labels) - 5, rule
+        assert all(r["accepted"] for r in rows if r["rule"] == "correct")
+    assert len({r["id"] for r in rows}) == len(rows)

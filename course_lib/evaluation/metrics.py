@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 from scipy.stats import binomtest
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
-from course_lib.data import load_graded_answers
+from course_lib.data import load_graded_answers, load_grader_tricky, load_profile
 from course_lib.evaluation import grading
 from course_lib.tokens import IGNORE_INDEX, pad_batch
 
@@ -92,6 +92,26 @@ def disagreements(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 out.append({"id": row["id"], "rule": rule, "human": human, "grader": grader,
                             "reason": row.get(f"{label}_reason", ""), "answer": row["answer"]})
     return out
+
+
+def tricky_rows(profile: Mapping[str, Any] | None = None) -> list[dict]:
+    """The tricky sentences of ``datasets/grader_tricky`` as labelled answers (the rows :func:`grader_agreement`
+    reads): each labelled for its own rule only, violations judged against the whole profile.
+
+    >>> table = grader_agreement(tricky_rows())
+    >>> sorted(table)
+    ['admits_unknown', 'contains_answer', 'violations']
+    """
+    avoid = grading.profile_avoid_terms(profile or load_profile())
+    label = {"violations": "recommends_avoided", "correct": "correct", "admits_unknown": "admits_unknown"}
+    rows = []
+    for r in load_grader_tricky():
+        row = {"id": r["id"], "answer": r["text"], "accepted": r["accepted"], "avoid_terms": avoid,
+               "recommends_avoided": None, "correct": None, "admits_unknown": None,
+               f"{label[r['rule']]}_reason": r["why"]}
+        row[label[r["rule"]]] = r["label"]
+        rows.append(row)
+    return rows
 
 
 def _rate(k: int, n: int) -> str:
@@ -221,12 +241,13 @@ def sentence_bleu(hypothesis: str, reference: str) -> float:
 
 
 def _main(argv: Sequence[str]) -> int:
-    """``python -m course_lib.evaluation.metrics graded``: print the grader's agreement with the hand labels."""
-    if list(argv) != ["graded"]:
-        print("usage: python -m course_lib.evaluation.metrics graded")
+    """``python -m course_lib.evaluation.metrics graded`` (or ``tricky``): print the grader's agreement with the
+    hand labels of the graded answers (or of the tricky sentences)."""
+    if list(argv) not in (["graded"], ["tricky"]):
+        print("usage: python -m course_lib.evaluation.metrics graded|tricky")
         return 2
-    rows = load_graded_answers()
-    print(f"grader agreement with {len(rows)} hand-labelled answers:")
+    rows = load_graded_answers() if argv[0] == "graded" else tricky_rows()
+    print(f"grader agreement with {len(rows)} hand-labelled {'answers' if argv[0] == 'graded' else 'tricky sentences'}:")
     print(format_agreement(grader_agreement(rows)))
     return 0
 
