@@ -54,7 +54,7 @@ def test_violating_ids_check_refuses_lists_of_different_lengths():
 
 
 def test_difference_check_one_of_eight_against_none_is_noise():
-    # Fisher's exact test on [[1, 7], [0, 8]]: p = 1.0, so the difference is not real.
+    # The same 8 questions: 1 disagreement, so McNemar's p = 1.0 and the difference is not real.
     without, with_ = [True] + [False] * 7, [False] * 8
     assert check_difference_verdict(False, without, with_)
     claimed = check_difference_verdict(True, without, with_)
@@ -62,11 +62,20 @@ def test_difference_check_one_of_eight_against_none_is_noise():
 
 
 def test_difference_check_twenty_of_twenty_four_against_two_is_real():
-    # [[20, 4], [2, 22]]: p is far below 0.05 (hypergeometric tail, about 1e-7).
+    # The same 24 questions: 18 disagreements, all one way: McNemar's p = 2 / 2**18, far below 0.05.
     without, with_ = [True] * 20 + [False] * 4, [True] * 2 + [False] * 22
     assert check_difference_verdict(True, without, with_)
     assert not check_difference_verdict(False, without, with_)
     assert "True or False" in check_difference_verdict("yes", without, with_).message
+
+
+def test_difference_check_pairs_the_answers_question_by_question():
+    # 5 of 24 vs 0 of 24 looks large, but the 5 disagreements all one way give p = 2 / 2**5 = 0.06: not real;
+    # an unpaired test on the two rates would have called it real (Fisher's p = 0.05).
+    without, with_ = [True] * 5 + [False] * 19, [False] * 24
+    assert check_difference_verdict(False, without, with_)
+    with pytest.raises(ValueError, match="same questions"):
+        check_difference_verdict(False, without, with_[:3])
 
 
 TEXTS = ["I don't know the price.", "It costs €4.", "It is vegan.", "No idea, sorry."]  # 2 of 4 admit

@@ -83,3 +83,15 @@ def test_a_prompt_tuning_point_trains_only_its_virtual_tokens(tokenizer):
     row = sweeps.run_point("prompt", 4, 0, lambda: tiny(tokenizer), recipes.held_out_prompts(2), data.load_profile(),
                            max_new_tokens=4, train_examples=4, eval_examples=2, epochs=1, eval_steps=1)
     assert row["trainable"] == 4 * 32          # 4 virtual tokens of the tiny model's width
+
+
+def test_two_points_are_compared_prompt_by_prompt_with_their_seeds_inside():
+    def point(value, right):          # right: per seed, the prompts answered in the wanted format
+        return [{"sweep": "rank", "value": value, "seed": s, "wanted format": [len(r), 20],
+                 "per question": {"wanted format": {f"dlg-{i}": int(i in r) for i in range(20)}}}
+                for s, r in enumerate(right)]
+    rows = point(1, [set(), {0}, set()]) + point(16, [set(range(12)), set(range(10)), set(range(14))])
+    line = sweeps.compare_points(rows, ("rank", 1), ("rank", 16), "wanted format")
+    assert "over 20 questions x 3 seeds" in line and "more than chance explains" in line
+    with pytest.raises(ValueError, match="no sweep point"):
+        sweeps.compare_points(rows, ("rank", 2), ("rank", 16), "wanted format")

@@ -9,4 +9,4 @@ from course_lib.evaluation.benchmark import (FACT_TYPES, System, best_retriever,
                                              score_answers, table, with_rag)
 from course_lib.evaluation.grading import (admits_unknown, contains_answer, judge_fact, profile_avoid_terms,
                                            violations)
-from course_lib.evaluation.style import adherence_and_format, style_checks
+from course_lib.evaluation.style import adherence_and_format, answer_outcomes, style_checks

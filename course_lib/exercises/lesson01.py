@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from course_lib import stats
+from course_lib import paired, stats
 from course_lib.evaluation import grading
 from course_lib.exercises import Feedback, not_answered, report, same_items
 
@@ -51,20 +51,29 @@ def check_violating_ids(answer: Any, questions: Sequence[Mapping[str, Any]], ans
 def check_difference_verdict(answer: Any, without: Sequence[Any], with_: Sequence[Any]) -> Feedback:
     """Exercise: does the profile change the violation rate by more than chance? ``answer`` is True or False.
 
-    ``without`` and ``with_`` hold one flag (or violation list) per answer, without and with the profile.
+    ``without`` and ``with_`` hold one flag (or violation list) per answer to the same questions, in the same
+    order, without and with the profile; the two runs are compared question by question (exact McNemar).
+
+    >>> bool(check_difference_verdict(False, [True] + [False] * 7, [False] * 8))
+    True
     """
-    hint = "turn each list of flags into a rate with its counts, then ask course_lib.stats whether the two differ."
+    hint = ("both lists answer the same questions: key each list's flags by question id and ask "
+            "course_lib.paired.mcnemar whether the two differ.")
     missing = not_answered(answer, hint)
     if missing is not None:
         return report(missing)
     if not isinstance(answer, bool):
         return report(Feedback(False, f"answer True or False, got {answer!r}.", hint))
-    comparison = stats.compare(stats.proportion_of(without), stats.proportion_of(with_))
+    if len(without) != len(with_):
+        raise ValueError(f"{len(without)} answers without the profile but {len(with_)} with it: pass the two lists "
+                         "of the same questions.")
+    comparison = paired.mcnemar({i: bool(f) for i, f in enumerate(without)}, {i: bool(f) for i, f in enumerate(with_)})
     if answer == comparison.distinguishable:
         return report(Feedback(True, f"{comparison}."))
     if answer:
-        return report(Feedback(False, "the rates differ on paper, but not by more than chance explains at this sample size.",
-                               "look at the p-value of the comparison, not only at the two shares."))
+        return report(Feedback(False, "the rates differ on paper, but the questions on which the two runs disagree "
+                                      "are too few, or split too evenly, to rule out chance.",
+                               "look at the p-value of the paired comparison, not only at the two shares."))
     return report(Feedback(False, "the difference is larger than chance explains here.", hint))
 
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from course_lib import data, results
+from course_lib import data, paired, results
 from course_lib.evaluation.style import answer_outcomes
 from course_lib.finetuning import recipes
 from course_lib.finetuning.recipes import recipe
@@ -75,6 +75,31 @@ def summarise(rows: Sequence[Mapping[str, Any]], sweep: str, metric: str) -> lis
         here = [r for r in rows if r["sweep"] == sweep and r["value"] == value]
         out.append({"value": value, "trainable": here[0].get("trainable"), **results.pool(here, metric)})
     return out
+
+
+def compare_points(rows: Sequence[Mapping[str, Any]], a: tuple[str, int], b: tuple[str, int], metric: str) -> str:
+    """Sweep point ``a`` (``(sweep, value)``) against point ``b`` on ``metric``, as one line.
+
+    Every point answered the same test prompts with each seed, so the test is paired: prompts resampled with
+    their seeds inside (:func:`course_lib.results.compare_systems`). Rows stored before each prompt's outcome
+    was kept get each seed's rate and the command that would store the outcomes instead of a test.
+
+    >>> rows = [{"sweep": "rank", "value": v, "seed": 0, "x": [k, 2]} for v, k in ((1, 0), (16, 2))]
+    >>> compare_points(rows, ("rank", 1), ("rank", 16), "x")
+    'per seed 0/2 vs 2/2; no paired test: these rows predate per-prompt outcomes (re-run `make sweeps`)'
+    """
+    def rows_of(point: tuple[str, int]) -> list[Mapping[str, Any]]:
+        found = [r for r in rows if (r["sweep"], r["value"]) == tuple(point)]
+        if not found:
+            raise ValueError(f"no sweep point {point}; the stored points are {sorted({(r['sweep'], r['value']) for r in rows})}.")
+        return found
+
+    ra, rb = rows_of(a), rows_of(b)
+    try:
+        return paired.compare_outcomes(results.per_question(ra, metric), results.per_question(rb, metric)).sentence
+    except ValueError:
+        each = lambda rs: ", ".join(f"{r[metric][0]}/{r[metric][1]}" for r in sorted(rs, key=lambda r: r["seed"]))
+        return f"per seed {each(ra)} vs {each(rb)}; no paired test: these rows predate per-prompt outcomes (re-run `make sweeps`)"
 
 
 def load_results(path: str | Path | None = None) -> dict:

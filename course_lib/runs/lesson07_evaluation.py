@@ -116,15 +116,20 @@ def evaluate_system(name: str, seed: int | None, make_model: Callable[[], tuple[
     scores = evaluate(who, model, tokenizer, prompts, references, dialogues, profile, stored=stored)
     row = {"system": name, "seed": seed, **{r: [scores[r].k, scores[r].n] for r in RATES},
            "BLEU": round(scores["BLEU"], 2), "perplexity": round(scores["perplexity"], 3),
-           "per question": _per_question(scores["outcomes"], recipes.held_out_ids(len(prompts))),
+           "per question": keyed_outcomes(scores["outcomes"], recipes.held_out_ids(len(prompts))),
            "answers": scores["answers"], "general answers": scores["general answers"]}
     del model
     gc.collect()
     return row
 
 
-def _per_question(outcomes: Mapping[str, Any], ids: Sequence[str]) -> dict[str, dict[str, int]]:
-    """Each rate's outcomes keyed by question id (test prompts by dialogue id, general questions by their own)."""
+def keyed_outcomes(outcomes: Mapping[str, Any], ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Each rate's outcomes of :func:`evaluate` keyed by question id (test prompts by their dialogue ids ``ids``,
+    general questions by their own), ready for a paired test (:func:`course_lib.paired.mcnemar`).
+
+    >>> keyed_outcomes({"wanted format": [True, False], "general questions": {"g-0001": True}}, ["d1", "d2"])
+    {'wanted format': {'d1': 1, 'd2': 0}, 'general questions': {'g-0001': 1}}
+    """
     keyed = {}
     for rate, values in outcomes.items():
         pairs = values.items() if isinstance(values, Mapping) else zip(ids, values, strict=True)
