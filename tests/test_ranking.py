@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import ndcg_score
 
+from course_lib.rag import ranking
 from course_lib.rag.ranking import (
     evaluate_by_group,
     evaluate_run,
@@ -149,3 +150,22 @@ def test_success_at_k_counts_queries_with_any_relevant_document_in_their_top_k()
     qrels = {"q1": {"a", "z"}, "q2": {"b"}, "q3": {"z"}, "q4": {}}          # q4 has nothing relevant: skipped
     at2, at3 = success_at_k(run, qrels, 2), success_at_k(run, qrels, 3)
     assert (at2.k, at2.n) == (1, 3) and (at3.k, at3.n) == (2, 3)
+
+
+def test_two_runs_are_compared_query_by_query():
+    qrels = {f"q{i}": {f"g{i}"} for i in range(12)}
+    strong = {q: [f"g{i}"] for i, q in enumerate(qrels)}                        # every gold document at rank 1
+    weak = {q: ["x", "y", "z", "w", "v", f"g{i}"] if i < 8 else [f"g{i}"] for i, q in enumerate(qrels)}
+    test = ranking.compare_runs(weak, strong, qrels)                            # 8 queries differ, all one way
+    assert (test.only_a, test.only_b, test.n) == (0, 8, 12)
+    assert test.p_value == pytest.approx(2 / 2 ** 8)
+    ndcg = ranking.compare_runs(weak, strong, qrels, "ndcg@10")               # a score: paired resampling
+    assert ndcg.questions == 12 and ndcg.difference == pytest.approx(8 * (1 - 1 / math.log2(7)) / 12, abs=1e-3)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        ranking.compare_runs(weak, strong, qrels, "recall@7")
+
+
+def test_runs_over_different_queries_are_refused():
+    qrels = {"q1": {"g"}, "q2": {"g"}}
+    with pytest.raises(ValueError, match="same questions"):
+        ranking.compare_runs({"q1": ["g"]}, {"q1": ["g"], "q2": ["g"]}, qrels)

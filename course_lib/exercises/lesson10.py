@@ -2,17 +2,17 @@
 
 Each check returns a :class:`~course_lib.exercises.Feedback`. Expected values come from the
 definitions (BM25's Lucene idf, reciprocal rank fusion), from an independent reference
-(:func:`course_lib.rag.ranking.ndcg_at_k`) or from a significance test of the learner's own run
-(:func:`course_lib.stats.compare`), never from the learner's objects alone.
+(:func:`course_lib.rag.ranking.ndcg_at_k`) or from a paired significance test of the learner's own runs
+(:func:`course_lib.paired.mcnemar`), never from the learner's objects alone.
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from course_lib.exercises import Feedback, close_to, not_answered, report
 from course_lib.rag.ranking import ndcg_at_k
-from course_lib.stats import compare
+from course_lib.paired import mcnemar
 
 OUTCOMES = ("better", "same", "worse")
 
@@ -103,21 +103,25 @@ def check_ndcg(answer: Any, ranked_ids: Sequence[str], gold_ids: Sequence[str], 
     return report(feedback)
 
 
-def hyde_outcome(hyde: Any, dense: Any) -> str:
-    """"better", "same" or "worse": HyDE's rate against plain dense, "same" when the difference is within the noise.
+def hyde_outcome(hyde: Mapping[str, bool], dense: Mapping[str, bool]) -> str:
+    """"better", "same" or "worse": HyDE against plain dense on the same questions, each keyed by question id
+    (True when a gold document is in the top 5); "same" when the exact McNemar test cannot tell them apart.
 
-    >>> from course_lib.stats import proportion
-    >>> hyde_outcome(proportion(3, 24), proportion(4, 24))
+    >>> hits = {f"q{i}": i < 3 for i in range(24)}
+    >>> hyde_outcome(hits, {f"q{i}": i < 4 for i in range(24)})
     'same'
     """
-    result = compare(hyde, dense)
+    result = mcnemar(hyde, dense)
     if not result.distinguishable:
         return "same"
-    return "better" if hyde.rate > dense.rate else "worse"
+    return "better" if result.a_right > result.b_right else "worse"
 
 
-def check_hyde_prediction(prediction: Any, hyde: Any, dense: Any) -> Feedback:
-    """Predict-then-run: did HyDE put a gold document in the top 5 more often than plain dense search?"""
+def check_hyde_prediction(prediction: Any, hyde: Mapping[str, bool], dense: Mapping[str, bool]) -> Feedback:
+    """Predict-then-run: did HyDE put a gold document in the top 5 more often than plain dense search?
+
+    ``hyde`` and ``dense`` map each question id to whether a gold document was in that retriever's top 5.
+    """
     missing = not_answered(prediction, f"write one of {OUTCOMES} before running the measurement.")
     if missing is not None:  # a Feedback is falsy when not ok: test for None
         return report(missing)
@@ -125,7 +129,9 @@ def check_hyde_prediction(prediction: Any, hyde: Any, dense: Any) -> Feedback:
         return report(Feedback(False, f"the prediction should be one of {OUTCOMES}, got {prediction!r}.",
                                "'same' means: no difference larger than the noise of this many questions."))
     outcome = hyde_outcome(hyde, dense)
-    said = f"HyDE {hyde.k}/{hyde.n} vs dense {dense.k}/{dense.n}: {outcome}"
+    test = mcnemar(hyde, dense)
+    said = (f"HyDE {test.a_right}/{test.n} vs dense {test.b_right}/{test.n} on the same questions "
+            f"({test.only_a} found only by HyDE, {test.only_b} only by dense): {outcome}")
     if prediction.strip().lower() == outcome:
         return report(Feedback(True, f"{said}, as you predicted."))
     return report(Feedback(False, f"{said}, not {prediction.strip().lower()}.",

@@ -12,7 +12,8 @@ from course_lib.rag.fusion import HybridRetriever, MMRRetriever, rrf, tune_weigh
 from course_lib.rag.pipeline import (RAG, RAG_CHARS, RAG_K, RAG_SYSTEM, RAG_TOKENS, RagAnswer, add_documents,
                                      build_rag_prompt, first_chars, fit_context)
 from course_lib.rag.query_filters import FilteredRetriever, parse_filters
-from course_lib.rag.ranking import evaluate_by_group, evaluate_run, ndcg_at_k, recall_at_k, success_at_k
+from course_lib.rag.ranking import (compare_runs, evaluate_by_group, evaluate_run, ndcg_at_k, per_query_outcomes,
+                                     recall_at_k, success_at_k)
 from course_lib.rag.rerank import CrossEncoderReranker, HydeRetriever, LLMReranker, RerankerMissing, RerankingRetriever
 from course_lib.rag.retrievers import (BM25Retriever, DenseRetriever, ParentRetriever, latency, parent_hits,
                                        retrieve_run, searched_text, tokenize)

@@ -23,7 +23,7 @@ from course_lib.rag import chunking
 from course_lib.rag.fusion import HybridRetriever, MMRRetriever, tune_weight
 from course_lib.rag.pipeline import RAG, RAG_K, RAG_TOKENS, first_chars
 from course_lib.rag.query_filters import FilteredRetriever
-from course_lib.rag.ranking import evaluate_by_group, evaluate_run, per_query, success_at_k
+from course_lib.rag.ranking import evaluate_by_group, evaluate_run, per_query_outcomes, success_at_k
 from course_lib.rag.rerank import HydeRetriever, LLMReranker, RerankingRetriever
 from course_lib.rag.retrievers import BM25Retriever, DenseRetriever, ParentRetriever, latency, retrieve_run
 from course_lib.stats import stratified_sample
@@ -47,21 +47,8 @@ def run_row(name: str, run: Mapping[str, Sequence[str]], qrels: Mapping[str, set
         per_type[t] = {"ndcg@10": round(by_type[t]["ndcg@10"], 4), "gold in top 5": [p.k, p.n]}
     return {"part": "retrievers", "system": name, "seed": None,
             **{k: round(v, 4) for k, v in m.items() if k != "queries"}, "queries": m["queries"],
-            "gold in top 5": [top5.k, top5.n], "by type": per_type, "per question": per_query_metrics(run, qrels),
+            "gold in top 5": [top5.k, top5.n], "by type": per_type, "per question": per_query_outcomes(run, qrels),
             **extra}
-
-
-def per_query_metrics(run: Mapping[str, Sequence[str]], qrels: Mapping[str, set]) -> dict[str, dict[str, float]]:
-    """nDCG@10, reciprocal rank and a gold document in the top 5 (1 or 0), each keyed by question id,
-    so two retrievers can be compared query by query (:func:`course_lib.results.compare_systems`).
-
-    >>> per_query_metrics({"q1": ["a", "b"]}, {"q1": {"b"}})["rr"]
-    {'q1': 0.5}
-    """
-    table = per_query(run, qrels, ks=(5, 10))
-    return {"ndcg@10": {q: round(m["ndcg@10"], 4) for q, m in table.items()},
-            "rr": {q: round(m["rr"], 4) for q, m in table.items()},
-            "gold in top 5": {q: int(any(d in qrels[q] for d in run[q][:5])) for q in table}}
 
 
 def _ms_per_query(retriever: Any, queries: Sequence[str]) -> float:
@@ -100,7 +87,7 @@ def weighted_rows(bm25: Any, dense: Any, questions: Sequence[Mapping], qrels: Ma
             p = success_at_k(run, qrels, 5)
             row[f"{name} gold in top 5"] = [p.k, p.n]
             row[f"{name} ndcg@10"] = round(evaluate_run(run, qrels, ks=KS)["ndcg@10"], 4)
-            row["per question"].update({f"{name} {m}": v for m, v in per_query_metrics(run, qrels).items()})
+            row["per question"].update({f"{name} {m}": v for m, v in per_query_outcomes(run, qrels).items()})
         rows.append(row)
     return rows
 
