@@ -205,35 +205,37 @@ def success_at_k(run: Mapping[Hashable, Sequence[Hashable]], qrels: Mapping[Hash
     return proportion_of(recall_at_k(run[q], qrels[q], k) > 0 for q in _check_run(run, qrels))
 
 
-def per_query_outcomes(run: Mapping[Hashable, Sequence[Hashable]],
-                       qrels: Mapping[Hashable, Relevance]) -> dict[str, dict[Hashable, float]]:
-    """Per judged query: ``"gold in top 5"`` (1 or 0, success@5), ``"ndcg@10"`` and ``"rr"`` (reciprocal rank).
+def per_query_outcomes(run: Mapping[Hashable, Sequence[Hashable]], qrels: Mapping[Hashable, Relevance],
+                       k: int = 5) -> dict[str, dict[Hashable, float]]:
+    """Per judged query: ``"gold in top k"`` (1 or 0, success@k), ``"ndcg@10"`` and ``"rr"`` (reciprocal rank).
 
     Two retrievers answered the same queries, so they are compared query by query (:func:`compare_runs`).
 
     >>> per_query_outcomes({"q1": ["a", "b"]}, {"q1": {"b"}})["rr"]
     {'q1': 0.5}
     """
-    table = per_query(run, qrels, ks=(5, 10))
-    return {"gold in top 5": {q: int(m["recall@5"] > 0) for q, m in table.items()},
+    k = _check_k(k)
+    table = per_query(run, qrels, ks=sorted({k, 10}))
+    return {f"gold in top {k}": {q: int(m[f"recall@{k}"] > 0) for q, m in table.items()},
             "ndcg@10": {q: round(m["ndcg@10"], 4) for q, m in table.items()},
             "rr": {q: round(m["rr"], 4) for q, m in table.items()}}
 
 
 def compare_runs(run_a: Mapping[Hashable, Sequence[Hashable]], run_b: Mapping[Hashable, Sequence[Hashable]],
-                 qrels: Mapping[Hashable, Relevance], metric: str = "gold in top 5") -> Any:
+                 qrels: Mapping[Hashable, Relevance], metric: str | None = None, k: int = 5) -> Any:
     """Two retrievers' runs over the same queries, compared query by query on ``metric``.
 
-    ``"gold in top 5"`` (right or wrong per query) gets the exact McNemar test; ``"ndcg@10"`` and ``"rr"``
-    a paired randomisation test with an interval for the mean difference (TREC and BEIR practice); see
-    :mod:`course_lib.paired`. Both runs must hold the same judged queries.
+    The default, a gold document in the top ``k`` (right or wrong per query), gets the exact McNemar test;
+    ``"ndcg@10"`` and ``"rr"`` a paired randomisation test with an interval for the mean difference (TREC and
+    BEIR practice); see :mod:`course_lib.paired`. Both runs must hold the same judged queries.
 
     >>> a = {"q1": ["x", "g1"], "q2": ["g2"], "q3": ["x"]}
     >>> b = {"q1": ["g1"], "q2": ["g2"], "q3": ["g3"]}
     >>> compare_runs(a, b, {"q1": {"g1"}, "q2": {"g2"}, "q3": {"g3"}}).only_b
     1
     """
-    each_a, each_b = per_query_outcomes(run_a, qrels), per_query_outcomes(run_b, qrels)
+    each_a, each_b = per_query_outcomes(run_a, qrels, k), per_query_outcomes(run_b, qrels, k)
+    metric = metric or f"gold in top {k}"
     if metric not in each_a:
         raise ValueError(f"metric must be one of {sorted(each_a)}, got {metric!r}.")
     return paired.compare_outcomes({q: [v] for q, v in each_a[metric].items()},
