@@ -16,8 +16,14 @@ Hand labels live in ``labels.jsonl`` (one row per answer id, with the SHA-256 of
 answer text they judge) and are merged into ``answers.jsonl``. If a re-run changes an
 answer under an existing label, the script stops: the label judged another text.
 
+Answers of the other system families the course grades (RAG, the person LoRA, hybrid A, RAFT, the facts
+LoRAs) are taken from the answers the long runs store under ``results/`` (``collect``): a stratified sample per
+family, so the grader is validated on answers of the kind it grades.
+
 Usage:
   python scripts/make_graded_answers.py generate   run the model, merge labels, write answers.jsonl
+  python scripts/make_graded_answers.py collect    sample every family's stored answers into pending.jsonl
+                                                   (label them in labels.jsonl, then merge)
   python scripts/make_graded_answers.py merge      re-merge labels into the existing answers (no model)
   python scripts/make_graded_answers.py agreement [--record]
                                                    print grader agreement; --record writes agreement.json
@@ -47,6 +53,7 @@ BATCH_SIZE = 16
 OUT = data.datasets_dir() / "graded_answers"
 ANSWERS = OUT / "answers.jsonl"
 LABELS = OUT / "labels.jsonl"
+PENDING = OUT / "pending.jsonl"     # collected answers waiting for their hand labels (merge moves them on)
 AGREEMENT = OUT / "agreement.json"
 # Label fields copied from labels.jsonl into each answer row.
 LABEL_FIELDS = ("recommends_avoided", "avoided_foods", "recommends_avoided_reason", "correct", "correct_reason",
@@ -113,6 +120,44 @@ def generate() -> list[dict]:
     return rows
 
 
+# benchmark system (results/lesson11_benchmark.json) -> variant name of its answers here
+FAMILIES = {"RAG": "l11_rag", "person LoRA": "l11_person_lora", "hybrid A: person LoRA + RAG": "l11_hybrid_a",
+            "RAFT + RAG": "l11_raft_rag", "facts LoRA, 1 wording": "l11_facts_lora", "facts LoRA, 5 wordings": "l11_facts_lora"}
+PER_FAMILY = {"preference": 10, "preference_and_fact": 5, "weekly_fact": 9, "keyword": 4, "unanswerable": 12}
+
+
+def collect(seed: int = SEED) -> list[dict]:
+    """A stratified sample of each family's stored lesson-11 answers (``PER_FAMILY`` per question type, 40 in
+    all), each from a seed drawn at random among the stored runs; unlabelled rows."""
+    from course_lib.evaluation.benchmark import benchmark_questions
+    from course_lib.runs import lesson11_benchmark
+
+    questions = benchmark_questions()
+    stored = lesson11_benchmark.load_results()["rows"]
+    rng = random.Random(seed)
+    rows = []
+    for variant in dict.fromkeys(FAMILIES.values()):
+        runs = [r for r in stored if r["part"] == "benchmark" and FAMILIES.get(r["system"]) == variant
+                and len(r.get("answers", [])) == len(questions)]
+        for qtype, n in PER_FAMILY.items():
+            picked = rng.sample([i for i, q in enumerate(questions) if q["type"] == qtype], n)
+            for i in sorted(picked):
+                run = rng.choice(runs)
+                q = questions[i]
+                rows.append({
+                    "id": f"{q['id']}-{variant}" + (f"-s{run['seed']}" if run["seed"] is not None else ""), "variant": variant, "question_id": q["id"],
+                    "question": q["question"], "question_type": q["type"], "gold_answer": q["answer"],
+                    "accepted": q["accepted"], "gold_doc_ids": q["gold_doc_ids"], "avoid_terms": q["avoid_terms"],
+                    "answer": run["answers"][i],
+                    "model": {"name": f"{models.LLM_NAME}: {run['system']} (seed {run['seed']})",
+                              "package": models.LLM_PACKAGE[1].split("==")[0],
+                              "package_version": version(models.LLM_PACKAGE[1].split("==")[0]),
+                              "decoding": "greedy", "max_new_tokens": 48,
+                              "source": "results/lesson11_benchmark.json"},
+                })
+    return rows
+
+
 def merge_labels(rows: list[dict], labels_path: Path = LABELS) -> list[dict]:
     """Copy hand labels onto the rows; fail loudly if a label's answer text changed or vanished."""
     labels = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines()] if labels_path.exists() else []
@@ -151,6 +196,10 @@ def profile_avoid_lists(rows: list[dict]) -> list[dict]:
     return [dict(r, avoid_terms=terms) if r["avoid_terms"] else r for r in rows]
 
 
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
 def write_rows(rows: list[dict], path: Path = ANSWERS) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -159,14 +208,19 @@ def write_rows(rows: list[dict], path: Path = ANSWERS) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["generate", "merge", "agreement"])
+    parser.add_argument("command", choices=["generate", "collect", "merge", "agreement"])
     parser.add_argument("--record", action="store_true", help="with agreement: write agreement.json")
     args = parser.parse_args(argv)
     if args.command == "generate":
         write_rows(merge_labels(profile_avoid_lists(generate())))
+    elif args.command == "collect":
+        done = {r["id"] for r in _read(ANSWERS)}
+        write_rows(profile_avoid_lists([r for r in collect() if r["id"] not in done]), PENDING)
     elif args.command == "merge":
-        rows = [json.loads(line) for line in ANSWERS.read_text(encoding="utf-8").splitlines()]
-        write_rows(merge_labels(profile_avoid_lists(rows)))
+        merged = merge_labels(profile_avoid_lists(_read(ANSWERS) + _read(PENDING)))
+        labelled = [r for r in merged if "admits_unknown" in r]
+        write_rows(labelled)
+        write_rows([r for r in merged if "admits_unknown" not in r], PENDING)
     else:
         table = metrics.grader_agreement(data.load_graded_answers())
         print(metrics.format_agreement(table))
