@@ -114,6 +114,40 @@ def tricky_rows(profile: Mapping[str, Any] | None = None) -> list[dict]:
     return rows
 
 
+# variant of a labelled answer (datasets/graded_answers) -> the family of systems it stands for
+FAMILIES = {"base_closed_book": "base", "base_profile": "base", "base_oracle_context": "base",
+            "l11_rag": "RAG", "l11_person_lora": "person LoRA", "l11_hybrid_a": "hybrid A", "l11_raft_rag": "RAFT + RAG",
+            "l11_facts_lora": "facts LoRA"}
+
+
+def agreement_by_family(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, float | int]]]:
+    """:func:`grader_agreement` per family of systems (:data:`FAMILIES`): a grader's verdicts count only as far
+    as it was validated on answers of that kind of system.
+
+    >>> by_family = agreement_by_family(load_graded_answers())
+    >>> by_family["base"]["admits_unknown"]["n"] >= 168
+    True
+    """
+    unknown = sorted({r["variant"] for r in rows} - set(FAMILIES))
+    if unknown:
+        raise ValueError(f"variants {unknown} belong to no family; add them to metrics.FAMILIES.")
+    return {family: grader_agreement([r for r in rows if FAMILIES[r["variant"]] == family])
+            for family in dict.fromkeys(FAMILIES[r["variant"]] for r in rows)}
+
+
+def format_by_family(by_family: Mapping[str, Mapping[str, Mapping[str, float | int]]]) -> str:
+    """Precision and recall of each rule per family, as k/n with 95% Wilson intervals (n = answers labelled)."""
+    lines = [f"{'rule':<16}{'family':<12}{'n':>4}  {'precision':<28}{'recall':<28}"]
+    rules = dict.fromkeys(rule for table in by_family.values() for rule in table)
+    for rule in rules:
+        for family, table in by_family.items():
+            if rule in table:
+                t = table[rule]
+                lines.append(f"{rule:<16}{family:<12}{t['n']:>4}  {_rate(t['tp'], t['tp'] + t['fp']):<28}"
+                             f"{_rate(t['tp'], t['tp'] + t['fn']):<28}")
+    return "\n".join(lines)
+
+
 def _rate(k: int, n: int) -> str:
     # Wilson 95% interval, so a score on few answers shows how little it pins down.
     if n == 0:
