@@ -135,8 +135,11 @@ def describe_runs(stored: Mapping[str, Any]) -> str:
 
     >>> print(describe_runs({"runs": [{"date": "2026-11-30", "command": "make sweeps"}]}))
     2026-11-30: make sweeps
+
+    A run saved with a ``note`` (say, that another long run shared the machine) shows it too.
     """
-    return "\n".join(f"{r['date']}: {r['command']}" for r in stored.get("runs", []))
+    return "\n".join(f"{r['date']}: {r['command']}" + (f" ({r['note']})" if r.get("note") else "")
+                     for r in stored.get("runs", []))
 
 
 def _text(value: Any) -> str:

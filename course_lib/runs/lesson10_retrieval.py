@@ -155,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None,
                         help="a quick check: this many questions (stratified by type), not all")
     parser.add_argument("--out", default=None, help="where to write (default: results/" + RESULTS + ")")
+    parser.add_argument("--note", default="", help="stored with the run, e.g. that the machine was shared (timings)")
     args = parser.parse_args(argv)
     args.out = args.out or results.path_of(RESULTS)
     docs = data.load_knowledge(include_update=True)
@@ -181,7 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += rag_rows(chosen, {d["id"]: d for d in docs}, model, tokenizer, questions, qrels)
         print(f"{part}: {time.perf_counter() - began:.0f} s", flush=True)
     command = "python -m course_lib.runs.lesson10_retrieval " + " ".join(argv if argv is not None else sys.argv[1:])
-    results.save(rows, command.strip(), args.out, key=("part", "system", "seed"), questions=len(questions))
+    results.save(rows, command.strip(), args.out, key=("part", "system", "seed"), questions=len(questions),
+                 **({"note": args.note} if args.note else {}))
     print(f"wrote {args.out}")
     return 0
 
