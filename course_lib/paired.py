@@ -187,7 +187,14 @@ class ClusteredComparison:
         design = f"{self.questions} questions x {self.seeds} seeds" if self.seeds > 1 else f"the same {self.questions} questions"
         return (f"{self.a_rate:{rate}} vs {self.b_rate:{rate}} over {design}: difference {self.difference:{change}} "
                 f"(95% interval {self.low:{change}} to {self.high:{change}}, questions resampled), {verdict} "
-                f"(sign-flip test, {p_text(self.p_value)}{_too_few(self)}{_unseen(self)})")
+                f"(sign-flip test, {p_text(self.p_value)}{_too_few(self)}{_unseen(self)}{self._disagree()})")
+
+    def _disagree(self) -> str:
+        # With few questions that differ, the resampled interval runs narrower than the exact sign-flip test.
+        if self.distinguishable or not (self.low > 0 or self.high < 0):
+            return ""
+        return ("; the resampled interval leaves out 0 but the exact test does not reject: with so few questions "
+                "that differ, the interval is too narrow, trust the test")
 
     def __str__(self) -> str:
         return self.sentence

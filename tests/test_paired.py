@@ -102,3 +102,12 @@ def test_no_difference_is_stated_with_the_sample_size_and_the_difference_it_coul
     assert "not distinguishable at n = 40" in test.sentence
     assert f"a difference under about {test.detectable:.0%} would likely go unseen" in test.sentence
     assert "as good as" not in test.sentence
+
+
+def test_with_few_differing_questions_the_exact_test_decides_and_the_sentence_says_why():
+    # 5 of 18 questions right for b only: the bootstrap interval leaves out 0, the exact sign-flip p is 2/32 = 0.06
+    a = {f"q{i}": [0, 0, 0] for i in range(18)}
+    b = {f"q{i}": [1, 1, 1] if i < 5 else [0, 0, 0] for i in range(18)}
+    test = clustered(a, b)
+    assert test.low > 0 and not test.distinguishable
+    assert "trust the test" in test.sentence
