@@ -55,6 +55,7 @@ class PairedComparison:
     only_b: int      # questions b got right and a wrong
     p_value: float
     alpha: float = ALPHA
+    outcome: str = "right"     # what a True outcome is called in the sentence ("right", "hallucinated", ...)
 
     @property
     def differing(self) -> int:
@@ -73,7 +74,7 @@ class PairedComparison:
     def sentence(self) -> str:
         """The comparison in plain English: both rates, the disagreements that decide it, and the p-value."""
         head = (f"{self.a_right}/{self.n} vs {self.b_right}/{self.n} on the same questions "
-                f"({self.only_a} right only for a, {self.only_b} only for b)")
+                f"({self.only_a} {self.outcome} only for a, {self.only_b} only for b)")
         return f"{head}: {_verdict(self)} (exact McNemar, {p_text(self.p_value)}{_too_few(self)}{_unseen(self)})"
 
     @property
@@ -114,7 +115,7 @@ def _unseen(test: "PairedComparison | ClusteredComparison") -> str:
     return f"; a difference under about {size} would likely go unseen"
 
 
-def mcnemar(a: Mapping[str, bool], b: Mapping[str, bool], alpha: float = ALPHA) -> PairedComparison:
+def mcnemar(a: Mapping[str, bool], b: Mapping[str, bool], alpha: float = ALPHA, outcome: str = "right") -> PairedComparison:
     """Exact McNemar test of two systems' right/wrong answers, keyed by question id.
 
     >>> a = {f"q{i}": i < 6 for i in range(20)}          # right on q0-q5
@@ -128,7 +129,7 @@ def mcnemar(a: Mapping[str, bool], b: Mapping[str, bool], alpha: float = ALPHA) 
     discordant = only_a + only_b
     p = 1.0 if discordant == 0 else float(binomtest(only_a, discordant, 0.5).pvalue)
     return PairedComparison(len(ids), sum(bool(a[q]) for q in ids), sum(bool(b[q]) for q in ids),
-                            only_a, only_b, min(1.0, p), alpha)
+                            only_a, only_b, min(1.0, p), alpha, outcome)
 
 
 def _sign_flip_p(differences: np.ndarray, rounds: int, seed: int) -> float:
@@ -233,7 +234,7 @@ def clustered(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]]
 
 
 def compare_outcomes(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]],
-                     alpha: float = ALPHA) -> PairedComparison | ClusteredComparison:
+                     alpha: float = ALPHA, outcome: str = "right") -> PairedComparison | ClusteredComparison:
     """The matching test for two systems' per-question outcome lists (one entry per seed).
 
     One right/wrong outcome per question on both sides: the exact McNemar test. Several seeds on either
@@ -249,7 +250,7 @@ def compare_outcomes(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[
     single = all(len(a[q]) == 1 and len(b[q]) == 1 for q in ids)
     binary = all(v in (0, 1) for q in ids for v in (*a[q], *b[q]))
     if single and binary:
-        return mcnemar({q: bool(a[q][0]) for q in ids}, {q: bool(b[q][0]) for q in ids}, alpha)
+        return mcnemar({q: bool(a[q][0]) for q in ids}, {q: bool(b[q][0]) for q in ids}, alpha, outcome)
     return clustered(a, b, alpha=alpha)
 
 

@@ -127,7 +127,7 @@ def compare_systems(rows: Sequence[Mapping[str, Any]], a: str, b: str, metric: s
             raise ValueError(f"no rows with {field} {name!r}; the results hold {sorted({str(r.get(field)) for r in rows})}.")
         return per_question(picked, metric)
 
-    return paired.compare_outcomes(of(a), of(b))
+    return paired.compare_outcomes(of(a), of(b), outcome=metric)
 
 
 def describe_runs(stored: Mapping[str, Any]) -> str:

@@ -239,4 +239,4 @@ def compare_runs(run_a: Mapping[Hashable, Sequence[Hashable]], run_b: Mapping[Ha
     if metric not in each_a:
         raise ValueError(f"metric must be one of {sorted(each_a)}, got {metric!r}.")
     return paired.compare_outcomes({q: [v] for q, v in each_a[metric].items()},
-                                   {q: [v] for q, v in each_b[metric].items()})
+                                   {q: [v] for q, v in each_b[metric].items()}, outcome=metric)

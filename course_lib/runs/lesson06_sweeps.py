@@ -96,7 +96,8 @@ def compare_points(rows: Sequence[Mapping[str, Any]], a: tuple[str, int], b: tup
 
     ra, rb = rows_of(a), rows_of(b)
     try:
-        return paired.compare_outcomes(results.per_question(ra, metric), results.per_question(rb, metric)).sentence
+        return paired.compare_outcomes(results.per_question(ra, metric), results.per_question(rb, metric),
+                                       outcome=metric).sentence
     except ValueError:
         each = lambda rs: ", ".join(f"{r[metric][0]}/{r[metric][1]}" for r in sorted(rs, key=lambda r: r["seed"]))
         return f"per seed {each(ra)} vs {each(rb)}; no paired test: these rows predate per-prompt outcomes (re-run `make sweeps`)"
