@@ -27,7 +27,7 @@ from scipy.stats import binomtest, norm
 
 from course_lib.stats import ALPHA, p_text
 
-__all__ = ["PairedComparison", "mcnemar", "ClusteredComparison", "clustered", "compare_outcomes",
+__all__ = ["PairedComparison", "mcnemar", "mcnemar_bound", "ClusteredComparison", "clustered", "compare_outcomes",
            "paired_permutation", "holm", "detectable_difference"]
 
 
@@ -130,6 +130,26 @@ def mcnemar(a: Mapping[str, bool], b: Mapping[str, bool], alpha: float = ALPHA, 
     p = 1.0 if discordant == 0 else float(binomtest(only_a, discordant, 0.5).pvalue)
     return PairedComparison(len(ids), sum(bool(a[q]) for q in ids), sum(bool(b[q]) for q in ids),
                             only_a, only_b, min(1.0, p), alpha, outcome)
+
+
+def mcnemar_bound(a_right: int, b_right: int, n: int) -> float:
+    """The largest exact McNemar p-value any pairing of two systems' answers could give, from their counts alone.
+
+    When only the counts of two systems on the same ``n`` questions were kept, which questions they shared is
+    unknown; trying every overlap the counts allow and keeping the largest p gives a test that can only err on
+    the cautious side.
+
+    >>> round(mcnemar_bound(7, 27, 175), 4)        # at least 20 questions differ (all one way), at most 34 (27 vs 7)
+    0.0008
+    """
+    if not (0 <= a_right <= n and 0 <= b_right <= n):
+        raise ValueError(f"counts must lie between 0 and n = {n}, got {a_right} and {b_right}.")
+    worst = 0.0
+    for both in range(max(0, a_right + b_right - n), min(a_right, b_right) + 1):
+        only_a, only_b = a_right - both, b_right - both
+        p = 1.0 if only_a + only_b == 0 else float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
+        worst = max(worst, min(1.0, p))
+    return worst
 
 
 def _sign_flip_p(differences: np.ndarray, rounds: int, seed: int) -> float:

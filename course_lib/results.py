@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 
 from course_lib import paired
 from course_lib.paths import results_dir
-from course_lib.stats import proportion
+from course_lib.stats import ALPHA, proportion
 
 
 def path_of(name: str) -> Path:
@@ -128,6 +128,26 @@ def compare_systems(rows: Sequence[Mapping[str, Any]], a: str, b: str, metric: s
         return per_question(picked, metric)
 
     return paired.compare_outcomes(of(a), of(b), outcome=metric)
+
+
+def compare_or_why(rows: Sequence[Mapping[str, Any]], a: str, b: str, metric: str, field: str = "system") -> str:
+    """The sentence of :func:`compare_systems`, or, for rows stored before outcomes were kept per question, why
+    there is no paired test and what to run (so a lesson can show old results without a wrong test).
+
+    >>> compare_or_why([{"system": "x", "right": [7, 175]}, {"system": "y", "right": [27, 175]}], "x", "y", "right")
+    "7/175 vs 27/175 on the same questions, stored as counts only: whatever the pairing, McNemar's p is at most 0.00082: more than chance explains"
+    """
+    try:
+        return compare_systems(rows, a, b, metric, field).sentence
+    except ValueError as why:
+        one = {name: [r for r in rows if r.get(field) == name and isinstance(r.get(metric), list)] for name in (a, b)}
+        if all(len(found) == 1 for found in one.values()) and one[a][0][metric][1] == one[b][0][metric][1]:
+            (ka, n), (kb, _) = one[a][0][metric], one[b][0][metric]
+            bound = paired.mcnemar_bound(ka, kb, n)
+            verdict = "more than chance explains" if bound < ALPHA else "not shown to exceed the noise"
+            return (f"{ka}/{n} vs {kb}/{n} on the same questions, stored as counts only: whatever the pairing, "
+                    f"McNemar's p is at most {bound:.2g}: {verdict}")
+        return f"no paired test: {why}"
 
 
 def describe_runs(stored: Mapping[str, Any]) -> str:

@@ -241,3 +241,12 @@ def test_a_claim_with_several_measurements_holds_only_when_all_of_them_do():
     # right 9/175 vs 7/175: 2 differ, chance
     assert row_of(table({"lesson10_retrieval": lesson10((27, 175))}), claim)["verdict"] == "held"
     assert row_of(table({"lesson10_retrieval": lesson10((9, 175))}), claim)["verdict"] == "within the noise"
+
+
+def test_counts_without_outcomes_are_tested_with_the_most_cautious_pairing():
+    # Stored before outcomes were kept per question: 2/24 vs 24/24 can pair up only one way (22 differ), so even
+    # the largest McNemar p any pairing allows is tiny: held. 20/24 vs 22/24 could be 2 to 6 disagreements: noise.
+    row = row_of(claims_table({"lesson09_rag": lesson09((2, 24), (24, 24))}), HALLUCINATION)
+    assert row["verdict"] == "held" and "counts only" in row["measured"]
+    row = row_of(claims_table({"lesson09_rag": lesson09((20, 24), (22, 24))}), HALLUCINATION)
+    assert row["verdict"] == "within the noise"

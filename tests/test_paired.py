@@ -111,3 +111,12 @@ def test_with_few_differing_questions_the_exact_test_decides_and_the_sentence_sa
     test = clustered(a, b)
     assert test.low > 0 and not test.distinguishable
     assert "trust the test" in test.sentence
+
+
+def test_the_bound_from_counts_is_the_largest_p_any_pairing_allows():
+    # 27 vs 7 right of 175: disjoint answers (34 differ, 27 vs 7) give 2 * P(X <= 7), X ~ Bin(34, 1/2) = 0.00082;
+    # nested answers (20 differ, all one way) give 2 / 2**20. The bound is the larger.
+    assert paired.mcnemar_bound(7, 27, 175) == pytest.approx(0.000821, abs=1e-6)
+    assert paired.mcnemar_bound(0, 5, 18) == pytest.approx(2 / 32)          # the only pairing: 5 differ
+    with pytest.raises(ValueError, match="between 0 and n"):
+        paired.mcnemar_bound(3, 30, 20)

@@ -22,7 +22,7 @@ from course_lib import data, paired, results
 from course_lib.choosing import rules
 from course_lib.evaluation.benchmark import add_right_on_facts, benchmark_questions
 from course_lib.results import pool
-from course_lib.stats import Proportion, p_text
+from course_lib.stats import ALPHA, Proportion, p_text
 
 VERDICTS = ("held", "did not hold", "within the noise", "not measured")
 
@@ -108,16 +108,22 @@ def _rates(what: str, res: _Results, stem: str, a: str, b: str, metric: str, par
     counts = f"{what} {metric}: {a} {_counts(rows_a, metric)} vs {b} {_counts(rows_b, metric)}"
     try:
         test = paired.compare_outcomes(results.per_question(rows_a, metric), results.per_question(rows_b, metric))
+        rate_a, rate_b = ((test.a_right / test.n, test.b_right / test.n) if isinstance(test, paired.PairedComparison)
+                          else (test.a_rate, test.b_rate))
+        p_value, how = test.p_value, f"paired over {_questions(test)} questions"
     except ValueError:          # results written before outcomes were stored per question
-        return f"{counts} (no paired test: re-run `{SOURCES[stem][1]}` to store outcomes per question)", None
-    rate_a, rate_b = ((test.a_right / test.n, test.b_right / test.n) if isinstance(test, paired.PairedComparison)
-                      else (test.a_rate, test.b_rate))
+        if len(rows_a) != 1 or len(rows_b) != 1 or rows_a[0][metric][1] != rows_b[0][metric][1]:
+            return f"{counts} (no paired test: re-run `{SOURCES[stem][1]}` to store outcomes per question)", None
+        (ka, n), (kb, _) = rows_a[0][metric], rows_b[0][metric]
+        rate_a, rate_b = ka / n, kb / n
+        p_value, how = paired.mcnemar_bound(ka, kb, n), "counts only: the largest McNemar p any pairing allows"
     gain = rate_a - rate_b if higher else rate_b - rate_a
+    distinguishable = p_value < ALPHA
     if guard:
-        verdict = "did not hold" if gain < 0 and test.distinguishable else None
+        verdict = "did not hold" if gain < 0 and distinguishable else None
     else:
-        verdict = "did not hold" if gain <= 0 else "held" if test.distinguishable else "within the noise"
-    return f"{counts} (paired over {_questions(test)} questions, {p_text(test.p_value)})", verdict
+        verdict = "did not hold" if gain <= 0 else "held" if distinguishable else "within the noise"
+    return f"{counts} ({how}, {p_text(p_value)})", verdict
 
 
 def _counts(rows: Sequence[Mapping], metric: str) -> str:
