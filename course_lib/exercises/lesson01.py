@@ -67,7 +67,8 @@ def check_difference_verdict(answer: Any, without: Sequence[Any], with_: Sequenc
     if len(without) != len(with_):
         raise ValueError(f"{len(without)} answers without the profile but {len(with_)} with it: pass the two lists "
                          "of the same questions.")
-    comparison = paired.mcnemar({i: bool(f) for i, f in enumerate(without)}, {i: bool(f) for i, f in enumerate(with_)})
+    comparison = paired.mcnemar({i: bool(f) for i, f in enumerate(without)}, {i: bool(f) for i, f in enumerate(with_)},
+                                outcome="violating")
     if answer == comparison.distinguishable:
         return report(Feedback(True, f"{comparison}."))
     if answer:
