@@ -95,6 +95,8 @@ def _smallest_p(differing: int) -> float:
 def _too_few(test: "PairedComparison | ClusteredComparison") -> str:
     if test.distinguishable or test.smallest_p < test.alpha:
         return ""
+    if test.differing == 0:
+        return f"; no question differs, so no test could reach p < {test.alpha:g}"
     differ = "1 question differs" if test.differing == 1 else f"{test.differing} questions differ"
     return f"; only {differ}, so even all of them going one way could not reach p < {test.alpha:g}"
 
