@@ -62,13 +62,19 @@ class _Results:
             if self.stored is not None:          # fixtures given: a stem left out is a missing file
                 raise _missing(stem)
             try:
-                stored = results.load(results.path_of(f"{stem}.json"), SOURCES[stem][1])
-                self.loaded[stem] = _with_facts(stored) if stem == "lesson11_benchmark" else stored
+                self.loaded[stem] = _read(stem)
             except FileNotFoundError:
                 raise _missing(stem) from None
             except json.JSONDecodeError:     # a run writing the file right now
                 raise _missing(stem, "its file is being written, not readable yet") from None
         return self.loaded[stem]
+
+    def version(self, stem: str) -> tuple | None:
+        """Which version of a committed file the rows come from (None for results passed in directly)."""
+        if self.stored is not None:
+            return None
+        path = results.path_of(f"{stem}.json")
+        return (str(path), path.stat().st_mtime_ns) if path.is_file() else None
 
     def rows(self, stem: str, system: str, metric: str, part: str | None = None) -> list[dict]:
         found = [r for r in self.file(stem).get("rows", [])
@@ -90,6 +96,23 @@ class _Results:
         return statistics.fmean(statistics.median(v) if isinstance(v, list) else float(v) for v in values)
 
 
+_READ: dict[tuple[str, int], dict] = {}    # (file, modification time) -> its loaded results
+
+
+_TESTED: dict[tuple, tuple] = {}    # (file version, a, b, metric, part) -> the paired test's numbers
+
+
+def _read(stem: str) -> dict:
+    """A committed results file, read (and lesson 11's answers graded per question) once per version of the file:
+    grading every stored answer takes seconds, and the questionnaire asks for evidence rule by rule."""
+    path = results.path_of(f"{stem}.json")
+    key = (str(path), path.stat().st_mtime_ns) if path.is_file() else (str(path), -1)
+    if key not in _READ:
+        stored = results.load(path, SOURCES[stem][1])
+        _READ[key] = _with_facts(stored) if stem == "lesson11_benchmark" else stored
+    return _READ[key]
+
+
 def _with_facts(stored: dict) -> dict:
     """Lesson 11's rows with "right on facts" and, from their stored answers, their outcomes per question."""
     return add_right_on_facts(stored, benchmark_questions(), data.load_profile())
@@ -106,17 +129,34 @@ def _rates(what: str, res: _Results, stem: str, a: str, b: str, metric: str, par
     did not cost this one."""
     rows_a, rows_b = res.rows(stem, a, metric, part), res.rows(stem, b, metric, part)
     counts = f"{what} {metric}: {a} {_counts(rows_a, metric)} vs {b} {_counts(rows_b, metric)}"
+    # The resampling tests take a moment; the questionnaire asks for the same comparison rule after rule.
+    key = (res.version(stem), a, b, metric, part)
+    if key[0] is None or key not in _TESTED:
+        tested = _test(stem, rows_a, rows_b, metric)
+        if key[0] is None or tested is None:
+            return _verdict_line(counts, tested, stem, higher, guard)
+        _TESTED[key] = tested
+    return _verdict_line(counts, _TESTED[key], stem, higher, guard)
+
+
+def _test(stem: str, rows_a: Sequence[Mapping], rows_b: Sequence[Mapping], metric: str) -> tuple | None:
+    """(rate a, rate b, p-value, how it was tested), or None when the rows allow no paired test."""
     try:
         test = paired.compare_outcomes(results.per_question(rows_a, metric), results.per_question(rows_b, metric))
         rate_a, rate_b = ((test.a_right / test.n, test.b_right / test.n) if isinstance(test, paired.PairedComparison)
                           else (test.a_rate, test.b_rate))
-        p_value, how = test.p_value, f"paired over {_questions(test)} questions"
+        return rate_a, rate_b, test.p_value, f"paired over {_questions(test)} questions"
     except ValueError:          # results written before outcomes were stored per question
         if len(rows_a) != 1 or len(rows_b) != 1 or rows_a[0][metric][1] != rows_b[0][metric][1]:
-            return f"{counts} (no paired test: re-run `{SOURCES[stem][1]}` to store outcomes per question)", None
+            return None
         (ka, n), (kb, _) = rows_a[0][metric], rows_b[0][metric]
-        rate_a, rate_b = ka / n, kb / n
-        p_value, how = paired.mcnemar_bound(ka, kb, n), "counts only: the largest McNemar p any pairing allows"
+        return ka / n, kb / n, paired.mcnemar_bound(ka, kb, n), "counts only: the largest McNemar p any pairing allows"
+
+
+def _verdict_line(counts: str, tested: tuple | None, stem: str, higher: bool, guard: bool) -> tuple[str, str | None]:
+    if tested is None:
+        return f"{counts} (no paired test: re-run `{SOURCES[stem][1]}` to store outcomes per question)", None
+    rate_a, rate_b, p_value, how = tested
     gain = rate_a - rate_b if higher else rate_b - rate_a
     distinguishable = p_value < ALPHA
     if guard:
