@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any, Hashable, Iterable, Mapping, Sequence
 
-from course_lib import paired
 from course_lib.stats import proportion_of
 
 __all__ = ["recall_at_k", "success_at_k", "precision_at_k", "reciprocal_rank", "mrr", "ndcg_at_k", "per_query",
@@ -234,6 +233,8 @@ def compare_runs(run_a: Mapping[Hashable, Sequence[Hashable]], run_b: Mapping[Ha
     >>> compare_runs(a, b, {"q1": {"g1"}, "q2": {"g2"}, "q3": {"g3"}}).only_b
     1
     """
+    from course_lib import paired   # noqa: PLC0415  (scipy loads on first use: importing the course stays light)
+
     each_a, each_b = per_query_outcomes(run_a, qrels, k), per_query_outcomes(run_b, qrels, k)
     metric = metric or f"gold in top {k}"
     if metric not in each_a:
