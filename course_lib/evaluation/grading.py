@@ -14,11 +14,12 @@ Lesson 07 measures these rules against hand labels.
 """
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from course_lib.evaluation import negation
+from course_lib.evaluation.foods import canonical_food, food_terms, mentions, profile_avoid_terms  # noqa: F401
+from course_lib.evaluation.foods import find as _find_foods
 
 FactVerdict = Literal["correct", "admits_unknown", "invented"]
 
@@ -38,11 +39,26 @@ _REFUSAL = re.compile(
     r"|\bthe (?:provided |given )?(?:documents?|context|sources?|texts?|passages?|information (?:provided|given))"
     r" (?:do not|don't|does not|doesn't|did not) (?:say|mention|contain|include|provide|specify|list|state|give|cover)"
     r"|\b(?:not|isn't|is not|aren't|are not) (?:in|included in|mentioned in|contained in|found in|provided in|given in)"
-    r" the (?:provided |given )?(?:documents?|context|sources?|texts?|passages?)\b")
+    r" the (?:provided |given )?(?:documents?|context|sources?|texts?|passages?)\b"
+    # Impersonal refusals: a source that does not show the answer, information that is not there. Only verbs
+    # of telling count: "the menu does not list eggs as an ingredient" answers the question.
+    r"|\bthe (?:menu(?: board)?|records?|guides?|notice(?: board)?|app|label|data|knowledge base|retrieved \w+)"
+    r" (?:do not|don't|does not|doesn't|did not) (?:say|show|mention|specify|state|give|tell|cover|provide)\b"
+    r"|\b(?:is|are|was|were|isn't|aren't) not (?:stated|specified|shown|given|mentioned|provided) (?:in|on|by) the\b"
+    r"|\b(?:isn't|aren't) (?:stated|specified|shown|given|mentioned|provided) (?:in|on|by) the\b"
+    r"|\bthere (?:is|are|'s) no (?:information|info|data|details?|mention|record|answer)s? (?:about|regarding|concerning|for"
+    r"|in the (?:provided |given )?(?:documents?|context|sources?|texts?|passages?|records?))\b"
+    r"|\bno (?:information|info|data|details?) (?:is |are |was |were )?(?:available|given|provided|listed|shown|found|stated)\b")
 
 # Units written differently but meaning the same ("12g", "12 grams") are unified before matching.
 _UNITS = [(r"(\d)\s*(?:grams?|gr|g)\b", r"\1 g"), (r"(\d)\s*(?:milligrams?|mg)\b", r"\1 mg"),
           (r"(\d)\s*(?:kilocalories|kcal|calories|cal)\b", r"\1 kcal"), (r"(\d)\s*(?:millilit(?:re|er)s?|ml)\b", r"\1 ml")]
+# Money written another way is the same amount: "9 euros", "9,50 €", "EUR 9" -> "€9", "€9,50"; whole amounts
+# lose their ".00" ("€9.00" = "€9"), so "€9" is still not inside "€9.50".
+_MONEY = [(r"(?:eur|euros?)\s*(\d)", r"€\1"), (r"(\d+(?:[.,]\d{1,2})?)\s*(?:€|eur\b|euros?\b)", r"€\1"),
+          (r"€\s+(?=\d)", "€"), (r"(€\d+),(\d{1,2})(?!\d)", r"\1.\2"), (r"(€\d+)\.00(?!\d)", r"\1")]
+_NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                         "sixteen seventeen eighteen nineteen twenty".split(), range(1, 21)))
 _POLAR = {"yes": "yes", "yeah": "yes", "yep": "yes", "yup": "yes", "no": "no", "nope": "no", "nah": "no"}
 
 
@@ -68,7 +84,11 @@ def _lower(text: str) -> str:
 
 def _numbers_and_units(text: str) -> str:
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", normalise(text))  # 1,230 -> 1230; 2,50 stays
-    for pattern, repl in _UNITS:
+    # A number word counts as its digits before a unit: "twelve grams" = "12 g".
+    words = "|".join(_NUMBER_WORDS)
+    text = re.sub(rf"\b({words})(?=\s+(?:grams?|g|kcal|calories|mg|ml|euros?|minutes?)\b)",
+                  lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
+    for pattern, repl in _MONEY + _UNITS:
         text = re.sub(pattern, repl, text)
     return text
 
@@ -91,6 +111,14 @@ def polarity(text: str) -> Literal["yes", "no"] | None:
         found.add(m.group(1))
     if re.search(r"\b(?:yes|no)\s*(?:or|and|/)\s*(?:yes|no)\b", _lower(text)):
         return None
+    if not found:
+        # No explicit word: an opening that affirms ("Correct, ...") or negates the question ("It does not ...").
+        opening = _lower(text).lstrip(" \n*#>-")
+        if re.match(r"(?:correct|that's right|that is right|absolutely|definitely|certainly|indeed)\b", opening):
+            found.add("yes")
+        elif re.match(r"(?:not at all|(?:it|they|this|that|the \w+(?: \w+)?) (?:does|do|is|are|has|have|can|will|was|were)"
+                      r"(?:n't| not)\b)", opening):
+            found.add("no")
     return found.pop() if len(found) == 1 else None
 
 
@@ -158,129 +186,6 @@ def judge_fact(text: str, accepted: Sequence[str]) -> FactVerdict:
     return "invented"
 
 
-def food_terms(profile: Mapping[str, Any]) -> dict[str, str]:
-    """Every word for a food the person avoids, mapped to that food as the profile names it.
-
-    The foods are the profile's ``hard_restrictions`` and ``dislikes``; ``aliases`` (other
-    names: eggplant for aubergine) and ``implied_by`` (dishes that contain the food:
-    shakshuka for eggs) add words for them.
-
-    >>> food_terms({"hard_restrictions": [{"avoid": ["peanut"]}], "dislikes": ["eggs"],
-    ...             "aliases": {"peanut": ["groundnut"]}, "implied_by": {"eggs": ["omelette"]}})
-    {'peanut': 'peanut', 'eggs': 'eggs', 'groundnut': 'peanut', 'omelette': 'eggs'}
-    """
-    try:
-        foods = [t for rule in profile["hard_restrictions"] for t in rule["avoid"]] + list(profile["dislikes"])
-    except (KeyError, TypeError) as err:
-        raise ValueError(f"a profile needs hard_restrictions (each with an avoid list) and dislikes; missing {err}. "
-                         "Load it with course_lib.data.load_profile().") from None
-    terms = {normalise(f): normalise(f) for f in foods}
-    for field in ("aliases", "implied_by"):
-        for food, words in profile.get(field, {}).items():
-            if normalise(food) not in set(terms.values()):
-                raise ValueError(f"profile {field} lists words for {food!r}, which is not in hard_restrictions or "
-                                 "dislikes; add the food there or fix its spelling.")
-            for word in map(normalise, words):
-                if terms.get(word, normalise(food)) != normalise(food):
-                    raise ValueError(f"{word!r} stands for both {terms[word]!r} and {food!r} in the profile; keep one.")
-                terms[word] = normalise(food)
-    return terms
-
-
-def profile_avoid_terms(profile: Mapping[str, Any]) -> list[str]:
-    """Every word that names a food the person must not be offered, aliases and dishes included.
-
-    >>> profile_avoid_terms({"hard_restrictions": [{"avoid": ["peanut"]}], "dislikes": ["eggs"]})
-    ['eggs', 'peanut']
-    """
-    return sorted(food_terms(profile))
-
-
-@functools.lru_cache(maxsize=1)
-def _default_terms() -> tuple[tuple[str, str], ...]:
-    from course_lib.data import load_profile  # late: data imports schemas and reads files
-
-    return tuple(food_terms(load_profile()).items())
-
-
-def _forms(term: str) -> set[str]:
-    # Singular and plural count alike ("eggs" catches "egg"), without "cod" catching "codes".
-    forms = {term}
-    if term.endswith("ies"):
-        forms.add(term[:-3] + "y")
-    elif term.endswith(("oes", "ches", "shes")):
-        forms.add(term[:-2])
-    elif term.endswith("s") and not term.endswith("ss"):
-        forms.add(term[:-1])
-    else:
-        forms.add(term + "s")
-        if re.search(r"[^aeiou]y$", term):
-            forms.add(term[:-1] + "ies")
-        if term.endswith(("ch", "sh", "o", "x")):
-            forms.add(term + "es")
-    return forms
-
-
-def _index(terms: Iterable[str], profile: Mapping[str, Any] | None) -> dict[str, str]:
-    known = dict(_default_terms()) if profile is None else food_terms(profile)
-    by_form = {form: food for word, food in known.items() for form in _forms(word)}
-    index = {}
-    for term in terms:
-        food = by_form.get(term, term)
-        # A food stands for all its words: avoiding "eggs" also means no omelette or shakshuka.
-        words = [w for w, f in known.items() if f == food] or [term]
-        for word in words + [term]:
-            index.update({form: food for form in _forms(word)})
-    return index
-
-
-def canonical_food(term: str, profile: Mapping[str, Any] | None = None) -> str:
-    """The profile's name for the food a word stands for; a word the profile does not know is its own food.
-
-    >>> canonical_food("Omelettes", {"hard_restrictions": [], "dislikes": ["eggs"], "implied_by": {"eggs": ["omelette"]}})
-    'eggs'
-    """
-    return _index([normalise(term)], profile)[normalise(term)]
-
-
-def _check_terms(terms: Iterable[str], caller: str) -> list[str]:
-    if isinstance(terms, str):
-        raise TypeError(f"{caller}() needs a list of foods to avoid, e.g. ['eggs'], not one string.")
-    terms = [normalise(t) for t in terms if isinstance(t, str) and t.strip()]
-    if not terms:
-        raise ValueError(f"{caller}() needs at least one food to avoid; use profile_avoid_terms(load_profile()).")
-    return terms
-
-
-def _matcher(terms: tuple[str, ...], profile: Mapping[str, Any] | None) -> tuple[dict[str, str], re.Pattern]:
-    index = _index(terms, profile)
-    # Longest first, so "oyster mushroom" wins over "oyster" and "peanut butter" over "peanut".
-    return index, re.compile(r"\b(?:" + "|".join(re.escape(f) for f in sorted(index, key=len, reverse=True)) + r")\b")
-
-
-_default_matcher = functools.lru_cache(maxsize=64)(lambda terms: _matcher(terms, None))
-
-
-def _mentions(text: str, terms: Iterable[str], profile: Mapping[str, Any] | None, caller: str):
-    terms = tuple(_check_terms(terms, caller))
-    index, pattern = _default_matcher(terms) if profile is None else _matcher(terms, profile)
-    lowered = _lower(text)
-    return lowered, index, list(pattern.finditer(lowered))
-
-
-def mentions(text: str, avoid_terms: Iterable[str], *, profile: Mapping[str, Any] | None = None) -> list[str]:
-    """Every avoided food the text names at all, negated or not, in order of first mention.
-
-    Stricter than :func:`violations`: for checking text that should not name the food at all.
-
-    >>> mentions("No eggs here, and skip the omelette.", ["eggs"], profile={"hard_restrictions": [],
-    ...          "dislikes": ["eggs"], "implied_by": {"eggs": ["omelette"]}})
-    ['eggs']
-    """
-    _, index, found = _mentions(text, avoid_terms, profile, "mentions")
-    return list(dict.fromkeys(index[m.group()] for m in found))
-
-
 def violations(text: str, avoid_terms: Iterable[str], *, profile: Mapping[str, Any] | None = None) -> list[str]:
     """The avoided foods the text recommends: mentions that are not negated in their clause.
 
@@ -295,19 +200,20 @@ def violations(text: str, avoid_terms: Iterable[str], *, profile: Mapping[str, A
     >>> violations("Since you avoid eggs, try oat porridge.", ["eggs"])
     []
     """
-    lowered, index, found = _mentions(text, avoid_terms, profile, "violations")
+    lowered = _lower(text)
+    index, found = _find_foods(lowered, avoid_terms, profile, "violations")
     negated = negation.negated(lowered, [(m.start(), m.end()) for m in found])
     # A dish or alias does not count when its food is negated in the same sentence ("panna cotta
     # made with agar, not gelatine", "quiche without eggs"): the text says the food is absent.
     sentence = [len(re.findall(r"[.!?](?:\s|$)|\n", lowered[:m.start()])) for m in found]
-    absent = {(sentence[i], index[m.group()]) for i, m in enumerate(found) if negated[i] and (
+    absent = {(sentence[i], index[m.group("food")]) for i, m in enumerate(found) if negated[i] and (
         re.search(r"\b(?:without|no|not|sans|minus|free (?:of|from)|instead of|rather than|in place of)\s+(?:[\w-]+\s+)?$",
                   lowered[max(0, m.start() - 30):m.start()]) or re.match(r"-?\s?free\b", lowered[m.end():]))}
     hits = []
     for i, (m, neg) in enumerate(zip(found, negated, strict=True)):
-        neg = neg or (sentence[i], index[m.group()]) in absent
+        neg = neg or (sentence[i], index[m.group("food")]) in absent
         # "egg-free mayonnaise": a same-food "-free" right before a dish means the dish is without it.
         free = re.search(r"([\w]+)[- ]free\s+(?:[\w-]+\s+)?$", lowered[max(0, m.start() - 40):m.start()])
-        if not neg and not (free and index.get(free.group(1)) == index[m.group()]):
-            hits.append(index[m.group()])
+        if not neg and not (free and index.get(free.group(1)) == index[m.group("food")]):
+            hits.append(index[m.group("food")])
     return list(dict.fromkeys(hits))

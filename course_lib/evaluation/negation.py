@@ -36,7 +36,9 @@ _PRE_CUE = re.compile(
     r"|hold the|stay away from|steer clear of|keep away from|say no to|give up|giving up|pass on|eliminat\w+|remov\w+"
     r"|instead of|rather than|in place of|alternatives? to|(?:substitutes?|replacements?|swaps?|alternatives?) for"
     r"|free (?:of|from)|allergic to|allerg(?:y|ies) to|intoleran\w+ (?:to|of)|sensitive to"
-    r"|dislik\w*|hat(?:e|es|ed|ing)|can't stand|detest\w*|unsuitable|"
+    r"|dislik\w*|hat(?:e|es|ed|ing)|can't stand|detest\w*|unsuitable|unlike"
+    # A comparison names a food the dish imitates, not one it holds ("tastes like eggs").
+    r"|(?:tastes?|tasting|looks?|smells?|feels?) (?:just )?like|similar to|resembl\w*|reminiscent of|mimic\w*|imitat\w*|"
     r"(?:better|healthier|safer|preferable|smarter)(?: choice| option| pick| bet)? than"
     r"|" + _SUBSTITUTION + r"|substitut\w*)\b")
 _SUBST_END = re.compile(r"\b(?:with|by|for|to|into)\b")
@@ -64,8 +66,15 @@ _VERDICT = (r"(?:avoided|excluded|skipped|off[- ]limits|off (?:the|your) (?:menu
             r"|risky|unsafe|a problem|incompatible|prohibited|(?:is|are|'s|'re) out(?! of))")
 _POST_CUE = re.compile(
     r"^(?:\s*[\w'-]+){0,5}?\s*\b(?:" + _NEGATOR + r"\b(?:\s+[\w'-]+){0,3}?\s+" + _FIT + r"\b|" + _VERDICT + r"\b)")
+# A statement of what a food is ("peanuts are not nuts but a legume", "peanut is a legume") describes it
+# and offers nothing; praise ("eggs are a great pick") is not of this kind.
+_DESCRIBED = re.compile(
+    r"^\s*(?:(?:is|are|was|were|'s|'re)\s+(?:not\s+|n't\s+)?(?:actually\s+|technically\s+|botanically\s+|really\s+"
+    r"|in fact\s+)?(?:classed as\s+|classified as\s+|counted as\s+)?(?:a\s+|an\s+|true\s+|real\s+)*"
+    r"(?:legumes?|nuts?|tree nuts?|seeds?|pulses?|allergens?|separate allergen|relatives? of|members? of)"
+    r"|(?:counts?|belongs?)\s+(?:as|to)\s+(?:a\s+|the\s+)?(?:legumes?|nuts?|pulses?|seeds?|legume family|pea family))\b")
 # Directly after a food: "peanut-free", "egg- and dairy-free", "egg allergy", "meat substitute".
-_POST_ATTACHED = re.compile(r"^(?:-?\s?free\b|-\s+(?:and|or|&)\s+[\w-]+-free\b|s?\s+(?:allerg\w+|intoleran\w+|substitutes?"
+_POST_ATTACHED = re.compile(r"^(?:-?\s?free\b|-(?:style|like|inspired)\b|-\s+(?:and|or|&)\s+[\w-]+-free\b|s?\s+(?:allerg\w+|intoleran\w+|substitutes?"
                             r"|replacers?|replacements?|alternatives?|analogues?)\b)")
 # Directly before a food: a meat-free or egg-free version is not the food ("vegan mayo").
 _PRE_ATTACHED = re.compile(r"\b(?:vegan|vegetarian|veggie|plant-based|meatless|meat-free|mock|faux|imitation|fake"
@@ -169,7 +178,10 @@ def negated(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
             continue
         s, e, sentence = parts[index]
         clause = masked[s:e]
-        hit = (_pre_negated(clause, s, start) or _post_negated(masked[end:e])
+        later = " ".join(masked[a:b] for a, b, n in parts[index + 1:] if n == sentence)
+        described = bool(_DESCRIBED.match(masked[end:e])) and not re.search(
+            r"\b" + _IMPERATIVE + r"\s+(?:them|it|some|one)\b", later)   # "..., so have them with rice" offers them
+        hit = (_pre_negated(clause, s, start) or _post_negated(masked[end:e]) or described
                or bool(_POST_ATTACHED.match(masked[end:end + 40])) or bool(_PRE_ATTACHED.search(masked[s:start]))
                or bool(re.match(r"\s*(?:\w+\s+)?(?:out|off|aside)\b(?! of)", masked[end:e])
                        and re.search(r"\b(?:leave|leaving|keep|keeping|take|taking|cut|hold|set|put)\b", masked[s:start])))
@@ -184,8 +196,7 @@ def negated(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
             hit = _refers_back(masked, parts[index + 1], spans, same_sentence=parts[index + 1][2] == sentence)
         if not hit:
             # "If you want eggs, have tofu instead": a later "instead" replaces this clause's food.
-            later = [masked[a:b] for a, b, n in parts[index + 1:] if n == sentence]
-            hit = "instead" not in clause and any(re.search(r"\binstead\b(?! of)", c) for c in later)
+            hit = "instead" not in clause and bool(re.search(r"\binstead\b(?! of)", later))
         if not hit:
             hit = _under_negative_heading(masked, start)
         result.append(hit)
@@ -203,6 +214,9 @@ def _refers_back(text: str, part: tuple[int, int, int], spans: Sequence[tuple[in
         return True
     if re.fullmatch(r"(?:avoid|skip|exclude|omit|leave out|off[- ]limits)\w*(?:\s+(?:it|them|this|that|those))?[.!]*", clause):
         return True
+    if re.match(r"(?:(?:but|and|yet)\s+)?(?:(?:it|they|this|that)\s+)?(?:contains?|has|have|holds?|uses?|includes?)"
+                r"\s+(?:none|no trace)\b", clause):
+        return True    # "tastes like eggs but contains none"
     if not same_sentence or not _PRONOUN.search(clause):
         return False
     verdict = re.search(r"\b(?:" + _NEGATOR + r"\b(?:\s+[\w'-]+){0,3}?\s+" + _FIT + r"|" + _VERDICT + r")\b", clause)

@@ -58,6 +58,17 @@ PROFILE = {
                  "hollandaise", "carbonara", "eggs benedict", "french toast", "pavlova", "souffle", "soufflé"],
         "aubergine": ["baba ganoush", "moussaka", "ratatouille"],
     },
+    # ... and phrases that hold a food's word but name something else: a beef tomato is a tomato, a
+    # fishy smell holds no fish, duck sauce is a plum sauce.
+    "lookalikes": {
+        "beef": ["beef tomato", "beefsteak tomato", "beefy"],
+        "meat": ["meaty"],
+        "pork": ["porky"],
+        "fish": ["fishy"],
+        "duck": ["duck sauce"],
+        "lamb": ["lamb's lettuce", "lambs lettuce"],
+        "salmon": ["salmon-pink", "salmon pink"],
+    },
     "likes": ["lentils", "chickpeas", "tofu", "cottage cheese", "yogurt", "berries", "sweet potato",
               "spinach", "spicy food", "pumpkin seeds"],
     "goals": {
