@@ -158,6 +158,61 @@ def collect(seed: int = SEED) -> list[dict]:
     return rows
 
 
+# Families whose answers are not in lesson 11's file: the fine-tunes of lessons 05-07 and prompt tuning answer
+# the test prompts (a person asking for food), RAG of lesson 09 answers the fact questions with its own retrieval
+# and with the gold documents in the prompt.
+MORE = {"l07_last6": ("lesson07_evaluation.json", "lesson05-last6"), "l06_prompt32": ("lesson06_sweeps.json", "prompt"),
+        "l09_rag": ("lesson09_rag.json", "RAG"), "l09_gold_context": ("lesson09_rag.json", "gold context")}
+PER_MORE = 40
+
+
+def _test_prompt_row(variant: str, dialogue: dict, answer: str, source: str, system: str, seed: int | None) -> dict:
+    return {"id": f"{dialogue['id']}-{variant}" + (f"-s{seed}" if seed is not None else ""), "variant": variant,
+            "question_id": dialogue["id"], "question": dialogue["messages"][0]["content"], "question_type": "preference",
+            "gold_answer": None, "accepted": [], "gold_doc_ids": [], "avoid_terms": ["(profile)"], "answer": answer,
+            "model": {"name": f"{models.LLM_NAME}: {system} (seed {seed})", "decoding": "greedy",
+                      "max_new_tokens": 96, "source": f"results/{source}"}}
+
+
+def collect_more(seed: int = SEED) -> list[dict]:
+    """:data:`PER_MORE` answers of each family in :data:`MORE`, unlabelled. Test-prompt answers: half drawn at
+    random, half among those that name an avoided food at all (:func:`grading.mentions`, negated or not), so the
+    violation rule meets enough positives; fact answers: drawn at random among the fact questions."""
+    from course_lib import paths
+    from course_lib.finetuning import recipes
+
+    rng = random.Random(seed)
+    terms = grading.profile_avoid_terms(data.load_profile())
+    dialogues = {d["id"]: d for d in data.load_dialogues("test")}
+    questions = {q["id"]: q for q in data.load_questions()}
+    rows = []
+    for variant, (source, system) in MORE.items():
+        stored = json.loads((paths.results_dir() / source).read_text(encoding="utf-8"))["rows"]
+        runs = [r for r in stored if (r.get("system") == system or r.get("sweep") == system) and r.get("answers")
+                and r.get("part", "accuracy") == "accuracy"]
+        if not runs:
+            raise SystemExit(f"results/{source} holds no answers of {system!r}; run its long run first.")
+        if isinstance(runs[0]["answers"], dict):        # lesson 09: answers keyed by question id
+            pool = [(r, q) for r in runs for q in r["answers"] if questions.get(q, {}).get("accepted")]
+            for run, qid in rng.sample(pool, PER_MORE):
+                q = questions[qid]
+                rows.append({"id": f"{qid}-{variant}", "variant": variant, "question_id": qid,
+                             "question": q["question"], "question_type": q["type"], "gold_answer": q["answer"],
+                             "accepted": q["accepted"], "gold_doc_ids": q["gold_doc_ids"],
+                             "avoid_terms": q["avoid_terms"], "answer": run["answers"][qid],
+                             "model": {"name": f"{models.LLM_NAME}: lesson 09 {system}", "decoding": "greedy",
+                                       "source": f"results/{source}"}})
+            continue
+        pool = [(r, i) for r in runs for i in range(len(r["answers"]))]
+        naming = [p for p in pool if grading.mentions(p[0]["answers"][p[1]], terms)]
+        picked = rng.sample(naming, PER_MORE // 2)
+        picked += rng.sample([p for p in pool if p not in picked], PER_MORE - len(picked))
+        for run, i in picked:
+            ids = recipes.held_out_ids(len(run["answers"]))
+            rows.append(_test_prompt_row(variant, dialogues[ids[i]], run["answers"][i], source, system, run["seed"]))
+    return rows
+
+
 def merge_labels(rows: list[dict], labels_path: Path = LABELS) -> list[dict]:
     """Copy hand labels onto the rows; fail loudly if a label's answer text changed or vanished."""
     labels = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines()] if labels_path.exists() else []
@@ -215,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         write_rows(merge_labels(profile_avoid_lists(generate())))
     elif args.command == "collect":
         done = {r["id"] for r in _read(ANSWERS)}
-        write_rows(profile_avoid_lists([r for r in collect() if r["id"] not in done]), PENDING)
+        write_rows(profile_avoid_lists([r for r in collect() + collect_more() if r["id"] not in done]), PENDING)
     elif args.command == "merge":
         merged = merge_labels(profile_avoid_lists(_read(ANSWERS) + _read(PENDING)))
         labelled = [r for r in merged if "admits_unknown" in r]

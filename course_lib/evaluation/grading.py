@@ -55,10 +55,10 @@ _UNITS = [(r"(\d)\s*(?:grams?|gr|g)\b", r"\1 g"), (r"(\d)\s*(?:milligrams?|mg)\b
           (r"(\d)\s*(?:kilocalories|kcal|calories|cal)\b", r"\1 kcal"), (r"(\d)\s*(?:millilit(?:re|er)s?|ml)\b", r"\1 ml")]
 # Money written another way is the same amount: "9 euros", "9,50 €", "EUR 9" -> "€9", "€9,50"; whole amounts
 # lose their ".00" ("€9.00" = "€9"), so "€9" is still not inside "€9.50".
-_MONEY = [(r"(?:eur|euros?)\s*(\d)", r"€\1"), (r"(\d+(?:[.,]\d{1,2})?)\s*(?:€|eur\b|euros?\b)", r"€\1"),
+_MONEY = [(r"\b(?:eur|euros?)\s*(\d)", r"€\1"), (r"(\d+(?:[.,]\d{1,2})?)\s*(?:€|eur\b|euros?\b)", r"€\1"),
           (r"€\s+(?=\d)", "€"), (r"(€\d+),(\d{1,2})(?!\d)", r"\1.\2"), (r"(€\d+)\.00(?!\d)", r"\1")]
 _NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                         "sixteen seventeen eighteen nineteen twenty".split(), range(1, 21)))
+                         "sixteen seventeen eighteen nineteen twenty".split(), range(1, 21), strict=True))
 _POLAR = {"yes": "yes", "yeah": "yes", "yep": "yes", "yup": "yes", "no": "no", "nope": "no", "nah": "no"}
 
 
