@@ -68,6 +68,12 @@ def test_food_answers_follow_the_wanted_style(rows):
     assert broken == []
 
 
+def test_every_reference_answer_meets_the_format_rule_so_a_perfect_model_scores_100_percent(rows):
+    # Refusals ("I don't know: ..." with pointers) and protein tallies included: the rule's ceiling is 1.
+    broken = [r["id"] for r in rows if not style_checks(answer(r))["follows_style"]]
+    assert broken == []
+
+
 def test_every_answer_is_short_and_metric(rows):
     for r in rows:
         text = answer(r)

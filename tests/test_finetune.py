@@ -124,6 +124,11 @@ def test_train_steps_needs_trainable_parameters(tiny, tokenizer):
     ("- oats\n- berries", {"bullets": 2, "protein_grams": 0, "follows_style": False}),
     ("\n".join(f"- {n} g tofu: {n} g protein" for n in range(10, 15)), {"bullets": 5, "follows_style": False}),
     ("1. 100 g ricotta, 11 g protein", {"bullets": 1, "protein_grams": 1, "follows_style": True}),
+    ("Quick tally:\n- Eaten: roughly 27 g protein\n- Still to go: 93 g of your 120 g", {"protein_grams": 2,
+                                                                                   "follows_style": True}),
+    ("I don't know: I don't have the current menu.\n- The counter staff know.", {"follows_style": True}),
+    ("- I don't know the menu.\n- The counter staff know.", {"follows_style": False}),
+    ("Here you go:\n- oats\n- I can't say more", {"follows_style": False}),
 ])
 def test_style_checks(text, expected):
     got = style_checks(text)

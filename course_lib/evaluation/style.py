@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
-from course_lib.evaluation.grading import profile_avoid_terms, violations
+from course_lib.evaluation.grading import admits_unknown, profile_avoid_terms, violations
 from course_lib.stats import proportion_of
 
 
@@ -17,16 +17,25 @@ def style_checks(text: str) -> dict[str, int | bool]:
     """Measure the diet-bot's wanted answer style: bullets, protein in grams, length.
 
     The profile asks for a short bullet list (at most 4 bullets) whose every food
-    states its protein in grams, in under 80 words; this counts what a text does.
+    states its protein in grams, in under 80 words; this counts what a text does. Two kinds
+    of answer in the training data keep the form with other bullets, and count: a running
+    tally ("Still to go: 94 g of your 120 g" states protein in grams without the word) and a
+    refusal that opens with "I don't know" and points to where the answer is (its bullets
+    name no food, so they owe no protein).
 
     >>> style_checks("- 150 g yogurt: 15 g protein\\n- tofu, about 17 g protein")
     {'bullets': 2, 'protein_grams': 2, 'words': 13, 'follows_style': True}
+    >>> style_checks("I don't know this week's menu.\\n- The HLC Lunch app lists it.")["follows_style"]
+    True
     """
     lines = [line.strip() for line in text.splitlines()]
     bullets = [line for line in lines if re.match(r"^([-*•]|\d+[.)])\s", line)]
-    grams = [line for line in bullets if re.search(r"\d+\s*g\b[^.]*protein|protein[^.]*\d+\s*g\b", line)]
+    grams = [line for line in bullets if re.search(r"\d+\s*g\b[^.]*protein|protein[^.]*\d+\s*g\b"
+                                                   r"|\d+\s*g of (?:your|the|a) \d+\s*g\b|\b(?:left|to go|remaining)\b[^.]*\d+\s*g\b", line, re.I)]
     words = len(text.split())
-    ok = 1 <= len(bullets) <= 4 and len(grams) == len(bullets) and words < 80
+    opening = next((line for line in lines if line), "")
+    refusal = not re.match(r"^([-*•]|\d+[.)])\s", opening) and admits_unknown(opening)
+    ok = 1 <= len(bullets) <= 4 and (refusal or len(grams) == len(bullets)) and words < 80
     return {"bullets": len(bullets), "protein_grams": len(grams), "words": words, "follows_style": ok}
 
 
