@@ -22,6 +22,39 @@ from course_lib.paths import results_dir
 from course_lib.stats import ALPHA, proportion
 
 
+def regrade(name: str, grade: Any, key: Sequence[str], command: str) -> dict:
+    """Grade the answers stored in ``results/<name>`` again with today's grader and write the file back.
+
+    ``grade(row)`` returns the row with its rates and ``"per question"`` outcomes recomputed from its stored
+    answers, or ``None`` for a row that stores no answers (it keeps the grades of its run). Returns how many
+    rows were regraded and kept, how many per-question outcomes changed, and which rates (``[k, n]`` fields)
+    moved, as ``"system seed: field k/n -> k/n"``, so a note can say what moved.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "r.json")
+    >>> _ = save([{"system": "a", "seed": 0, "per question": {"right": {"q1": 0}}, "answers": ["yes"]}], "x", path,
+    ...          key=("system", "seed"))
+    >>> regrade(path, lambda r: dict(r, **{"per question": {"right": {"q1": 1}}}), ("system", "seed"), "x --regrade")
+    {'regraded': 1, 'kept': 0, 'changed outcomes': 1, 'moved': []}
+    """
+    stored = load(path_of(name) if not Path(name).is_absolute() else Path(name), command)
+    rows, kept, changed, moved = [], 0, 0, []
+    for row in stored["rows"]:
+        new = grade(row)
+        if new is None:
+            kept += 1
+            continue
+        for metric, outcomes in new.get("per question", {}).items():
+            before = row.get("per question", {}).get(metric, {})
+            changed += sum(before.get(q) != v for q, v in outcomes.items() if q in before)
+        who = " ".join(str(row[f]) for f in key if f in row)
+        moved += [f"{who}: {f} {row[f][0]}/{row[f][1]} -> {v[0]}/{v[1]}" for f, v in new.items()
+                  if isinstance(v, list) and len(v) == 2 and isinstance(row.get(f), list) and row[f] != v]
+        rows.append(new)
+    save(rows, command, path_of(name) if not Path(name).is_absolute() else Path(name), key)
+    return {"regraded": len(rows), "kept": kept, "changed outcomes": changed, "moved": moved}
+
+
 def path_of(name: str) -> Path:
     """The committed results file ``name`` (e.g. ``"lesson09_rag.json"``) in the course's ``results/`` folder."""
     return results_dir() / name

@@ -53,14 +53,23 @@ def run_point(sweep: str, value: int, seed: int, make_model: Callable[[], tuple[
     built = recipes.build(SWEEPS[sweep][0], model, tokenizer, rec, progress=progress)
     texts, _ = recipes.answers(built.artifact, built.model, tokenizer, prompts, max_new_tokens=max_new_tokens,
                                stored=recipes.stored_settings(rec, tokenizer))
-    outcomes = answer_outcomes(texts, profile)
-    ids = recipes.held_out_ids(len(prompts))        # the prompts are recipes.held_out_prompts(n), in order
-    return {"sweep": sweep, "value": value, "seed": seed, "trainable": built.run.trainable,
-            "train_examples": rec.train_examples, "seconds": round(built.run.seconds, 1),
-            "peak_mb": round(built.run.peak_mb), **{m: [sum(outcomes[m]), len(texts)] for m in METRICS},
-            # per test prompt, for paired tests between points; the answers, to check or re-grade them
-            "per question": {m: {q: int(v) for q, v in zip(ids, outcomes[m], strict=True)} for m in METRICS},
-            "answers": texts}
+    row = {"sweep": sweep, "value": value, "seed": seed, "trainable": built.run.trainable,
+           "train_examples": rec.train_examples, "seconds": round(built.run.seconds, 1),
+           "peak_mb": round(built.run.peak_mb), "answers": texts}
+    return grade_row(row, profile)
+
+
+def grade_row(row: Mapping[str, Any], profile: Mapping[str, Any] | None = None) -> dict | None:
+    """The row with its rates and per-prompt outcomes graded from its stored answers (``None`` for a row
+    stored without answers). The answers reply to ``recipes.held_out_prompts(n)``, in order."""
+    if not row.get("answers"):
+        return None
+    texts = row["answers"]
+    outcomes = answer_outcomes(texts, profile or data.load_profile())
+    ids = recipes.held_out_ids(len(texts))
+    return {**row, **{m: [sum(outcomes[m]), len(texts)] for m in METRICS},
+            # per test prompt, for paired tests between points
+            "per question": {m: {q: int(v) for q, v in zip(ids, outcomes[m], strict=True)} for m in METRICS}}
 
 
 def summarise(rows: Sequence[Mapping[str, Any]], sweep: str, metric: str) -> list[dict]:
@@ -119,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sweeps", nargs="+", default=list(SWEEPS), choices=list(SWEEPS))
     parser.add_argument("--test-prompts", type=int, default=64)
     parser.add_argument("--out", default=None, help="where to write (default: results/" + RESULTS + ")")
+    parser.add_argument("--regrade", action="store_true", help="grade the stored answers again; no training")
     args = parser.parse_args(argv)
+    if args.regrade:
+        print(results.regrade(RESULTS, grade_row, ("sweep", "value", "seed"), "python -m course_lib.runs.lesson06_sweeps --regrade"))
+        return 0
     args.out = args.out or results.path_of(RESULTS)
     prompts = recipes.held_out_prompts(args.test_prompts)
     profile = data.load_profile()

@@ -123,6 +123,18 @@ def evaluate_system(name: str, seed: int | None, make_model: Callable[[], tuple[
     return row
 
 
+def grade_row(row: Mapping[str, Any], profile: Mapping[str, Any] | None = None) -> dict | None:
+    """The row with its rates and per-question outcomes graded again from its stored answers (``None`` for a
+    row stored without them); BLEU and perplexity do not depend on the grader and stay."""
+    if not row.get("answers") or not row.get("general answers"):
+        return None
+    outcomes = {**answer_outcomes(row["answers"], profile or data.load_profile()),
+                "general questions": general_outcomes(row["general answers"])}
+    counts = {r: [sum(outcomes[r].values() if isinstance(outcomes[r], Mapping) else outcomes[r]), len(outcomes[r])]
+              for r in RATES}
+    return {**row, **counts, "per question": keyed_outcomes(outcomes, recipes.held_out_ids(len(row["answers"])))}
+
+
 def keyed_outcomes(outcomes: Mapping[str, Any], ids: Sequence[str]) -> dict[str, dict[str, int]]:
     """Each rate's outcomes of :func:`evaluate` keyed by question id (test prompts by their dialogue ids ``ids``,
     general questions by their own), ready for a paired test (:func:`course_lib.paired.mcnemar`).
@@ -186,7 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
     parser.add_argument("--test-prompts", type=int, default=None, help="default: all 92")
     parser.add_argument("--out", default=None, help="where to write (default: results/" + RESULTS + ")")
+    parser.add_argument("--regrade", action="store_true", help="grade the stored answers again; no model")
     args = parser.parse_args(argv)
+    if args.regrade:
+        print(results.regrade(RESULTS, grade_row, ("system", "seed"), "python -m course_lib.runs.lesson07_evaluation --regrade"))
+        return 0
     args.out = args.out or results.path_of(RESULTS)
     prompts, references, dialogues = held_out_set(load_tokenizer(), args.test_prompts)
     profile = data.load_profile()

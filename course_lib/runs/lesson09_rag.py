@@ -100,6 +100,24 @@ def _rates(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]]) -> di
     return row
 
 
+def grade_row(row: Mapping[str, Any]) -> dict | None:
+    """An accuracy or update row graded again from its stored answers (``None`` for a row without them): right
+    answers and hallucinations per type and per question, and reading against retrieval failures from the
+    stored "gold in prompt" outcomes. Which chunks were shown and which ids were cited do not change."""
+    if row.get("part") not in ("accuracy", "update") or not row.get("answers"):
+        return None
+    by_id = {q["id"]: q for q in data.load_questions()}
+    questions = [by_id[q] for q in row["answers"]]
+    graded = _rates(list(row["answers"].values()), questions)
+    shown = row.get("per question", {}).get("gold in prompt")
+    if shown:
+        wrong = {q: not v for q, v in graded["per question"]["right"].items()}
+        graded["reading failures"] = sum(shown[q] and w for q, w in wrong.items())
+        graded["retrieval failures"] = sum(not shown[q] and w for q, w in wrong.items())
+        graded["per question"]["gold in prompt"] = shown
+    return {**row, **graded}
+
+
 def accuracy_rows(rag: Any, gold: Any, answerable: Sequence[Mapping], unanswerable: Sequence[Mapping]) -> list[dict]:
     """Closed book, RAG and gold context on every question: right answers and hallucinations, as rows."""
     asked = list(answerable) + list(unanswerable)
@@ -209,7 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None,
                         help="a quick check: this many questions of each set (stratified), not all")
     parser.add_argument("--out", default=None, help="where to write (default: results/" + RESULTS + ")")
+    parser.add_argument("--regrade", action="store_true", help="grade the stored answers again; no model")
     args = parser.parse_args(argv)
+    if args.regrade:
+        print(results.regrade(RESULTS, grade_row, ("part", "system", "seed"), "python -m course_lib.runs.lesson09_rag --regrade"))
+        return 0
     args.out = args.out or results.path_of(RESULTS)
 
     def some(questions: list[dict]) -> list[dict]:

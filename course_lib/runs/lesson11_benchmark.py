@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 from course_lib import data, results
 from course_lib.evaluation import forgetting
 from course_lib.evaluation.benchmark import (System, add_right_on_facts, benchmark_questions, best_retriever,
-                                             closed_book, run, score_answers, with_rag)
+                                             closed_book, per_question, run, score, score_answers, with_rag)
 from course_lib.evaluation.grading import contains_answer
 from course_lib.finetuning.knowledge_rows import training_rows
 from course_lib.finetuning.recipes import SLICE, build, recipe
@@ -137,6 +137,16 @@ def forgetting_rows(model: Any, tokenizer: Any, docs: Sequence[Mapping], seed: i
             + forgetting.from_weights(tokenizer, seed, facts=facts, epochs=epochs))
 
 
+def grade_row(row: Mapping[str, Any], questions: Sequence[Mapping] | None = None) -> dict | None:
+    """A benchmark row graded again from its stored answers (``None`` for rows without them: recall, update and
+    forgetting rows keep the grades of their run). Speed, memory and build fields do not change."""
+    questions = questions or benchmark_questions()
+    if row.get("part") != "benchmark" or len(row.get("answers", [])) != len(questions):
+        return None
+    profile = data.load_profile()
+    return {**row, **score(row["answers"], questions, profile), "per question": per_question(row["answers"], questions, profile)}
+
+
 def load_results(path: Any | None = None) -> dict:
     """The stored full benchmark (``runs``: date and command; ``rows``: one per part, system and seed).
 
@@ -158,7 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="a quick check: this many questions, not all")
     parser.add_argument("--forget-facts", type=int, default=40, help="facts trained beside the health record")
     parser.add_argument("--out", default=None, help="where to write (default: results/" + RESULTS + ")")
+    parser.add_argument("--regrade", action="store_true", help="grade the stored answers again; no model")
     args = parser.parse_args(argv)
+    if args.regrade:
+        questions = benchmark_questions()
+        print(results.regrade(RESULTS, lambda row: grade_row(row, questions), ("part", "system", "seed"),
+                              "python -m course_lib.runs.lesson11_benchmark --regrade"))
+        return 0
     args.out = args.out or results.path_of(RESULTS)
     command = "python -m course_lib.runs.lesson11_benchmark " + " ".join(argv if argv is not None else sys.argv[1:])
     questions = benchmark_questions(args.limit)
