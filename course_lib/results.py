@@ -163,6 +163,21 @@ def compare_systems(rows: Sequence[Mapping[str, Any]], a: str, b: str, metric: s
     return paired.compare_outcomes(of(a), of(b), outcome=metric)
 
 
+def counts_bound(rows_a: Sequence[Mapping[str, Any]], rows_b: Sequence[Mapping[str, Any]], metric: str
+                 ) -> tuple[int, int, int, float] | None:
+    """For two single runs stored as counts only (no outcomes per question) on the same ``n`` questions:
+    ``(k_a, k_b, n, the largest McNemar p any pairing allows)`` (:func:`course_lib.paired.mcnemar_bound`);
+    ``None`` when the rows are not one run each on the same questions.
+
+    >>> counts_bound([{"right": [7, 175]}], [{"right": [27, 175]}], "right")[:3]
+    (7, 27, 175)
+    """
+    if len(rows_a) != 1 or len(rows_b) != 1 or not all(isinstance(r.get(metric), list) for r in (*rows_a, *rows_b)):
+        return None
+    (ka, n), (kb, nb) = rows_a[0][metric], rows_b[0][metric]
+    return (ka, kb, n, paired.mcnemar_bound(ka, kb, n)) if n == nb else None
+
+
 def compare_or_why(rows: Sequence[Mapping[str, Any]], a: str, b: str, metric: str, field: str = "system") -> str:
     """The sentence of :func:`compare_systems`, or, for rows stored before outcomes were kept per question, why
     there is no paired test and what to run (so a lesson can show old results without a wrong test).
@@ -173,10 +188,9 @@ def compare_or_why(rows: Sequence[Mapping[str, Any]], a: str, b: str, metric: st
     try:
         return compare_systems(rows, a, b, metric, field).sentence
     except ValueError as why:
-        one = {name: [r for r in rows if r.get(field) == name and isinstance(r.get(metric), list)] for name in (a, b)}
-        if all(len(found) == 1 for found in one.values()) and one[a][0][metric][1] == one[b][0][metric][1]:
-            (ka, n), (kb, _) = one[a][0][metric], one[b][0][metric]
-            bound = paired.mcnemar_bound(ka, kb, n)
+        bound = counts_bound(*[[r for r in rows if r.get(field) == name] for name in (a, b)], metric)
+        if bound is not None:
+            ka, kb, n, bound = bound
             verdict = "more than chance explains" if bound < ALPHA else "not shown to exceed the noise"
             return (f"{ka}/{n} vs {kb}/{n} on the same questions, stored as counts only: whatever the pairing, "
                     f"McNemar's p is at most {bound:.2g}: {verdict}")

@@ -147,10 +147,11 @@ def _test(stem: str, rows_a: Sequence[Mapping], rows_b: Sequence[Mapping], metri
                           else (test.a_rate, test.b_rate))
         return rate_a, rate_b, test.p_value, f"paired over {_questions(test)} questions"
     except ValueError:          # results written before outcomes were stored per question
-        if len(rows_a) != 1 or len(rows_b) != 1 or rows_a[0][metric][1] != rows_b[0][metric][1]:
+        bound = results.counts_bound(rows_a, rows_b, metric)
+        if bound is None:
             return None
-        (ka, n), (kb, _) = rows_a[0][metric], rows_b[0][metric]
-        return ka / n, kb / n, paired.mcnemar_bound(ka, kb, n), "counts only: the largest McNemar p any pairing allows"
+        ka, kb, n, p_value = bound
+        return ka / n, kb / n, p_value, "counts only: the largest McNemar p any pairing allows"
 
 
 def _verdict_line(counts: str, tested: tuple | None, stem: str, higher: bool, guard: bool) -> tuple[str, str | None]:

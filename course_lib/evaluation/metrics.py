@@ -117,7 +117,8 @@ def tricky_rows(profile: Mapping[str, Any] | None = None) -> list[dict]:
 # variant of a labelled answer (datasets/graded_answers) -> the family of systems it stands for
 FAMILIES = {"base_closed_book": "base", "base_profile": "base", "base_oracle_context": "base",
             "l11_rag": "RAG", "l11_person_lora": "person LoRA", "l11_hybrid_a": "hybrid A", "l11_raft_rag": "RAFT + RAG",
-            "l11_facts_lora": "facts LoRA"}
+            "l11_facts_lora": "facts LoRA", "l07_last6": "last 6 layers", "l06_prompt32": "prompt tuning",
+            "l09_rag": "RAG", "l09_gold_context": "RAG"}
 
 
 def agreement_by_family(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, float | int]]]:
@@ -137,13 +138,13 @@ def agreement_by_family(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str
 
 def format_by_family(by_family: Mapping[str, Mapping[str, Mapping[str, float | int]]]) -> str:
     """Precision and recall of each rule per family, as k/n with 95% Wilson intervals (n = answers labelled)."""
-    lines = [f"{'rule':<16}{'family':<12}{'n':>4}  {'precision':<28}{'recall':<28}"]
+    lines = [f"{'rule':<16}{'family':<14}{'n':>4}  {'precision':<28}{'recall':<28}"]
     rules = dict.fromkeys(rule for table in by_family.values() for rule in table)
     for rule in rules:
         for family, table in by_family.items():
             if rule in table:
                 t = table[rule]
-                lines.append(f"{rule:<16}{family:<12}{t['n']:>4}  {_rate(t['tp'], t['tp'] + t['fp']):<28}"
+                lines.append(f"{rule:<16}{family:<14}{t['n']:>4}  {_rate(t['tp'], t['tp'] + t['fp']):<28}"
                              f"{_rate(t['tp'], t['tp'] + t['fn']):<28}")
     return "\n".join(lines)
 
