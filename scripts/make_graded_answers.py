@@ -170,8 +170,13 @@ def _test_prompt_row(variant: str, dialogue: dict, answer: str, source: str, sys
     return {"id": f"{dialogue['id']}-{variant}" + (f"-s{seed}" if seed is not None else ""), "variant": variant,
             "question_id": dialogue["id"], "question": dialogue["messages"][0]["content"], "question_type": "preference",
             "gold_answer": None, "accepted": [], "gold_doc_ids": [], "avoid_terms": ["(profile)"], "answer": answer,
-            "model": {"name": f"{models.LLM_NAME}: {system} (seed {seed})", "decoding": "greedy",
+            "model": {**_package(), "name": f"{models.LLM_NAME}: {system} (seed {seed})", "decoding": "greedy",
                       "max_new_tokens": 96, "source": f"results/{source}"}}
+
+
+def _package() -> dict:
+    name = models.LLM_PACKAGE[1].split("==")[0]
+    return {"package": name, "package_version": version(name)}
 
 
 def collect_more(seed: int = SEED) -> list[dict]:
@@ -180,6 +185,7 @@ def collect_more(seed: int = SEED) -> list[dict]:
     violation rule meets enough positives; fact answers: drawn at random among the fact questions."""
     from course_lib import paths
     from course_lib.finetuning import recipes
+    from course_lib.runs import lesson09_rag
 
     rng = random.Random(seed)
     terms = grading.profile_avoid_terms(data.load_profile())
@@ -200,12 +206,13 @@ def collect_more(seed: int = SEED) -> list[dict]:
                              "question": q["question"], "question_type": q["type"], "gold_answer": q["answer"],
                              "accepted": q["accepted"], "gold_doc_ids": q["gold_doc_ids"],
                              "avoid_terms": q["avoid_terms"], "answer": run["answers"][qid],
-                             "model": {"name": f"{models.LLM_NAME}: lesson 09 {system}", "decoding": "greedy",
+                             "model": {**_package(), "name": f"{models.LLM_NAME}: lesson 09 {system}",
+                                       "decoding": "greedy", "max_new_tokens": lesson09_rag.MAX_NEW,
                                        "source": f"results/{source}"}})
             continue
         pool = [(r, i) for r in runs for i in range(len(r["answers"]))]
         naming = [p for p in pool if grading.mentions(p[0]["answers"][p[1]], terms)]
-        picked = rng.sample(naming, PER_MORE // 2)
+        picked = rng.sample(naming, min(len(naming), PER_MORE // 2))
         picked += rng.sample([p for p in pool if p not in picked], PER_MORE - len(picked))
         for run, i in picked:
             ids = recipes.held_out_ids(len(run["answers"]))

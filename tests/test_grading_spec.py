@@ -94,6 +94,12 @@ SPEC = [
     ("Peanut is a legume, a relative of beans and lentils.", "violations", [], "describes peanut, offers nothing"),
     ("Peanuts are legumes, so have them with rice.", "violations", ["peanut"], "the next clause offers them"),
     ("Eggs are a great pick for breakfast.", "violations", ["eggs"], "praise is not a description of what eggs are"),
+    ("No, chicken breast is not the best protein.", "violations", [], "a verdict that the food is not the best pick"),
+    ("While turkey slices are a lean protein, they lack fibre, so try lentils.", "violations", [],
+     "a concession grants a point and turns away from the food"),
+    ("While you wait, lentils are quick; chicken is the best protein for you.", "violations", ["chicken"],
+     "the concession ends at the semicolon; the next sentence part recommends chicken"),
+    ("Turkey is a kind of poultry.", "violations", [], "'a kind of' classifies the food"),
     # --- violations: compound words hold the food, lookalikes do not
     ("Try a peanutty noodle bowl.", "violations", ["peanut"], "'peanutty' is made with peanut"),
     ("Fishcakes with salad make a good lunch.", "violations", ["fish"], "a closed compound of fish"),

@@ -51,3 +51,18 @@ def corrected_rate(k: int, n: int, table: Mapping[str, int], *, counts_flags: bo
     if not counts_flags:
         low, high = n - high, n - low
     return f"{k}/{n}; with the grader's measured error {low}-{high}/{n}"
+
+
+def survives(k: int, n: int, table: Mapping[str, int], other: float, *, counts_flags: bool = True) -> bool:
+    """Whether the whole corrected range of ``k/n`` stays on the same side of ``other`` (a rate between 0 and 1,
+    say the system it is compared with) as ``k/n`` itself: the comparison then holds whatever the grader's
+    measured error.
+
+    >>> survives(45, 50, {"tp": 30, "fp": 0, "fn": 0}, 0.5, counts_flags=False)
+    True
+    """
+    flagged = k if counts_flags else n - k
+    low, high = corrected_count(flagged, n, table)
+    if not counts_flags:
+        low, high = n - high, n - low
+    return low / n > other if k / n > other else high / n < other

@@ -56,6 +56,7 @@ _CHOICE_OVER = re.compile(r"\b(?:choose|choosing|pick|picking|prefer\w*|opt\w* f
 
 # Words after a negator that make "X is not <word>" a verdict on X, e.g. "not suitable".
 _FIT = (r"(?:suitable|suit\w*|ok|okay|allowed|permitted|safe|for you|an option|options?|recommended|advis\w+|good|great"
+        r"|best|healthiest|leanest|optimal|ideal"
         r"|ideal|fit\w*|appropriate|acceptable|compatible|vegetarian|vegan|right|wise|work\w*|part of|on (?:your|the) "
         r"(?:menu|list|plan|plate)|included|like|eat|enjoy|tolerate|want|possible|in line|match\w*|meet\w*|choice|pick|idea|something|what you|(?:your|my) thing"
         r"|(?:your|my) cup of tea|(?:your|my) favou?rite|to your (?:taste|liking))")
@@ -71,7 +72,8 @@ _POST_CUE = re.compile(
 _DESCRIBED = re.compile(
     r"^\s*(?:(?:is|are|was|were|'s|'re)\s+(?:not\s+|n't\s+)?(?:actually\s+|technically\s+|botanically\s+|really\s+"
     r"|in fact\s+)?(?:classed as\s+|classified as\s+|counted as\s+)?(?:a\s+|an\s+|true\s+|real\s+)*"
-    r"(?:legumes?|nuts?|tree nuts?|seeds?|pulses?|allergens?|separate allergen|relatives? of|members? of)"
+    r"(?:legumes?|nuts?|tree nuts?|seeds?|pulses?|allergens?|separate allergen|relatives? of|members? of"
+    r"|(?:a )?(?:type|kind|form|variety|cut) of)"
     r"|(?:counts?|belongs?)\s+(?:as|to)\s+(?:a\s+|the\s+)?(?:legumes?|nuts?|pulses?|seeds?|legume family|pea family))\b")
 # Directly after a food: "peanut-free", "egg- and dairy-free", "egg allergy", "meat substitute".
 _POST_ATTACHED = re.compile(r"^(?:-?\s?free\b|-(?:style|like|inspired)\b|-\s+(?:and|or|&)\s+[\w-]+-free\b|s?\s+(?:allerg\w+|intoleran\w+|substitutes?"
@@ -181,7 +183,10 @@ def negated(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
         later = " ".join(masked[a:b] for a, b, n in parts[index + 1:] if n == sentence)
         described = bool(_DESCRIBED.match(masked[end:e])) and not re.search(
             r"\b" + _IMPERATIVE + r"\s+(?:them|it|some|one)\b", later)   # "..., so have them with rice" offers them
-        hit = (_pre_negated(clause, s, start) or _post_negated(masked[end:e]) or described
+        # A concession ("While chicken is lean, it lacks ...") grants a point about the food before the
+        # sentence turns against it or away from it; it offers nothing.
+        conceded = bool(re.match(r"\s*(?:while|whilst|although|though|even though)\b", clause)) and bool(later.strip())
+        hit = (_pre_negated(clause, s, start) or _post_negated(masked[end:e]) or described or conceded
                or bool(_POST_ATTACHED.match(masked[end:end + 40])) or bool(_PRE_ATTACHED.search(masked[s:start]))
                or bool(re.match(r"\s*(?:\w+\s+)?(?:out|off|aside)\b(?! of)", masked[end:e])
                        and re.search(r"\b(?:leave|leaving|keep|keeping|take|taking|cut|hold|set|put)\b", masked[s:start])))
