@@ -73,7 +73,7 @@ def grader_agreement(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, f
 
     >>> table = grader_agreement(load_graded_answers())
     >>> sorted(table), table["admits_unknown"]["n"]
-    (['admits_unknown', 'contains_answer', 'violations'], 368)
+    (['admits_unknown', 'contains_answer', 'violations'], 528)
     """
     pairs: dict[str, list[tuple[bool, bool]]] = {rule: [] for rule in RULES}
     for row in rows:
