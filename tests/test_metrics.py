@@ -164,12 +164,13 @@ def test_bleu_refuses_lists_of_different_length_or_no_answers():
 
 
 def test_a_rate_read_through_a_perfect_grader_keeps_a_narrow_range_and_a_poor_one_widens_it():
-    from course_lib.evaluation.correction import corrected_count, corrected_rate
+    from course_lib.evaluation.correction import corrected_count, corrected_rate, survives
 
     assert corrected_count(0, 50, {"tp": 30, "fp": 0, "fn": 0}) == (0, 0)
     narrow, wide = corrected_count(20, 100, {"tp": 60, "fp": 0, "fn": 0}), corrected_count(20, 100, {"tp": 6, "fp": 6, "fn": 6})
     assert narrow[0] <= 20 <= narrow[1] and wide[0] < narrow[0] and wide[1] > narrow[1]
     assert corrected_count(5, 10, {"tp": 0, "fp": 0, "fn": 0}) == (0, 10)      # an unvalidated rule bounds nothing
     assert corrected_rate(45, 50, {"tp": 30, "fp": 0, "fn": 0}, counts_flags=False).startswith("45/50; with")
+    assert survives((45, 50, {"tp": 30, "fp": 0, "fn": 0}), (20, 50, {"tp": 30, "fp": 0, "fn": 0}), counts_flags=False)
     with pytest.raises(ValueError, match="between 0 and n"):
         corrected_count(11, 10, {"tp": 1, "fp": 0, "fn": 0})

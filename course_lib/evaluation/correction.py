@@ -39,30 +39,40 @@ def corrected_count(flagged: int, n: int, table: Mapping[str, int]) -> tuple[int
     return int(low), min(n, int(high + 0.999))
 
 
+def corrected_bounds(k: int, n: int, table: Mapping[str, int], *, counts_flags: bool = True) -> tuple[int, int]:
+    """The range of true counts behind ``k/n``. ``counts_flags`` is False for a rate that counts the answers the
+    grader did *not* flag ("no violation"; "hallucinated", which counts answers not flagged as admitting).
+
+    >>> corrected_bounds(90, 100, {"tp": 40, "fp": 0, "fn": 0}, counts_flags=False)
+    (89, 91)
+    """
+    flagged = k if counts_flags else n - k
+    low, high = corrected_count(flagged, n, table)
+    return (low, high) if counts_flags else (n - high, n - low)
+
+
 def corrected_rate(k: int, n: int, table: Mapping[str, int], *, counts_flags: bool = True) -> str:
-    """``k/n`` with the range the grader's measured error allows, as text. ``counts_flags`` is False for a rate
-    that counts the answers the grader did *not* flag ("no violation", "hallucinated" = not admitting).
+    """``k/n`` with the range the grader's measured error allows (:func:`corrected_bounds`), as text.
 
     >>> print(corrected_rate(90, 100, {"tp": 40, "fp": 0, "fn": 0}, counts_flags=False))
     90/100; with the grader's measured error 89-91/100
     """
-    flagged = k if counts_flags else n - k
-    low, high = corrected_count(flagged, n, table)
-    if not counts_flags:
-        low, high = n - high, n - low
+    low, high = corrected_bounds(k, n, table, counts_flags=counts_flags)
     return f"{k}/{n}; with the grader's measured error {low}-{high}/{n}"
 
 
-def survives(k: int, n: int, table: Mapping[str, int], other: float, *, counts_flags: bool = True) -> bool:
-    """Whether the whole corrected range of ``k/n`` stays on the same side of ``other`` (a rate between 0 and 1,
-    say the system it is compared with) as ``k/n`` itself: the comparison then holds whatever the grader's
-    measured error.
+def survives(a: tuple[int, int, Mapping[str, int]], b: tuple[int, int, Mapping[str, int]], *,
+             counts_flags: bool = True) -> bool:
+    """Whether the order of two rates, each ``(k, n, agreement table of its family)``, holds whatever the grader's
+    measured error: their corrected ranges (as shares of their ``n``) do not overlap.
 
-    >>> survives(45, 50, {"tp": 30, "fp": 0, "fn": 0}, 0.5, counts_flags=False)
+    >>> perfect = {"tp": 40, "fp": 0, "fn": 0}
+    >>> survives((90, 100, perfect), (50, 100, perfect), counts_flags=False)
     True
+    >>> survives((90, 100, perfect), (88, 100, perfect), counts_flags=False)
+    False
     """
-    flagged = k if counts_flags else n - k
-    low, high = corrected_count(flagged, n, table)
-    if not counts_flags:
-        low, high = n - high, n - low
-    return low / n > other if k / n > other else high / n < other
+    (ka, na, ta), (kb, nb, tb) = a, b
+    la, ha = corrected_bounds(ka, na, ta, counts_flags=counts_flags)
+    lb, hb = corrected_bounds(kb, nb, tb, counts_flags=counts_flags)
+    return la / na > hb / nb or ha / na < lb / nb
