@@ -95,3 +95,15 @@ def test_two_points_are_compared_prompt_by_prompt_with_their_seeds_inside():
     assert "over 20 questions x 3 seeds" in line and "more than chance explains" in line
     with pytest.raises(ValueError, match="no sweep point"):
         sweeps.compare_points(rows, ("rank", 2), ("rank", 16), "wanted format")
+
+
+def test_a_family_of_point_comparisons_gives_each_test_for_holms_correction():
+    from course_lib import paired
+    from course_lib.runs.lesson06_sweeps import point_test
+
+    ids = [f"d{i}" for i in range(20)]
+    rows = [{"sweep": "rank", "value": v, "seed": 0, "x": [k, 20], "per question": {"x": {q: int(i < k) for i, q in enumerate(ids)}}}
+            for v, k in ((1, 4), (16, 18))]
+    test = point_test(rows, ("rank", 1), ("rank", 16), "x")
+    assert test.p_value < 0.01 and "14" in test.sentence
+    assert paired.holm({"a": test.p_value, "b": 0.5})["a"] == min(1.0, 2 * test.p_value)

@@ -97,19 +97,29 @@ def compare_points(rows: Sequence[Mapping[str, Any]], a: tuple[str, int], b: tup
     >>> compare_points(rows, ("rank", 1), ("rank", 16), "x")
     'per seed 0/2 vs 2/2; no paired test: these rows predate per-prompt outcomes (re-run `make sweeps`)'
     """
-    def rows_of(point: tuple[str, int]) -> list[Mapping[str, Any]]:
-        found = [r for r in rows if (r["sweep"], r["value"]) == tuple(point)]
-        if not found:
-            raise ValueError(f"no sweep point {point}; the stored points are {sorted({(r['sweep'], r['value']) for r in rows})}.")
-        return found
-
-    ra, rb = rows_of(a), rows_of(b)
     try:
-        return paired.compare_outcomes(results.per_question(ra, metric), results.per_question(rb, metric),
-                                       outcome=metric).sentence
-    except ValueError:
+        return point_test(rows, a, b, metric).sentence
+    except ValueError as why:
+        if "no sweep point" in str(why):
+            raise
+        ra, rb = _rows_of(rows, a), _rows_of(rows, b)
         each = lambda rs: ", ".join(f"{r[metric][0]}/{r[metric][1]}" for r in sorted(rs, key=lambda r: r["seed"]))
         return f"per seed {each(ra)} vs {each(rb)}; no paired test: these rows predate per-prompt outcomes (re-run `make sweeps`)"
+
+
+def _rows_of(rows: Sequence[Mapping[str, Any]], point: tuple[str, int]) -> list[Mapping[str, Any]]:
+    found = [r for r in rows if (r["sweep"], r["value"]) == tuple(point)]
+    if not found:
+        raise ValueError(f"no sweep point {point}; the stored points are {sorted({(r['sweep'], r['value']) for r in rows})}.")
+    return found
+
+
+def point_test(rows: Sequence[Mapping[str, Any]], a: tuple[str, int], b: tuple[str, int], metric: str) -> Any:
+    """The paired comparison of sweep points ``a`` and ``b`` on ``metric`` (its ``p_value`` and ``sentence``), for
+    a lesson that corrects a family of such tests (:func:`course_lib.paired.holm`); a ``ValueError`` when the
+    rows hold no per-prompt outcomes."""
+    return paired.compare_outcomes(results.per_question(_rows_of(rows, a), metric),
+                                   results.per_question(_rows_of(rows, b), metric), outcome=metric)
 
 
 def load_results(path: str | Path | None = None) -> dict:
