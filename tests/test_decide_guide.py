@@ -29,8 +29,8 @@ def project(answers: str) -> Project:
 
 
 def test_the_property_runs_over_every_possible_project():
-    # 3 tasks x 2 x 3 x 3 x 2 x 2 x 3 x 2 answers
-    assert len(EVERY_PROJECT) == 1296
+    # 3 tasks x 2 x 3 x 3 x 2 x 2 x 3 x 2 x 2 (privacy) x 2 (volume) answers
+    assert len(EVERY_PROJECT) == 5184
 
 
 def test_no_recommended_approach_ever_has_a_negative_or_zero_score():

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Mapping, NamedTuple
 
 from course_lib.choosing.evidence import rule_evidence
-from course_lib.choosing.rules import CLAIMS, QUESTIONS, RULES, TASK_RULES, Claim  # noqa: F401  (lesson 03 reads the tables here)
+from course_lib.choosing.rules import CLAIMS, DEFAULTS, QUESTIONS, RULES, TASK_RULES, Claim  # noqa: F401  (lesson 03 reads the tables here)
 
 Choice = Literal["start with a prompt", "RAG", "fine-tuning", "hybrid"]
 PROMPT_FIRST: Choice = "start with a prompt"
@@ -42,6 +42,8 @@ class Project:
     latency: str
     training_resources: str
     tone_control: str
+    privacy: str = DEFAULTS["privacy"]
+    volume: str = DEFAULTS["volume"]
 
     def __post_init__(self) -> None:
         for name in QUESTIONS:
@@ -65,6 +67,7 @@ class Project:
         if unknown:
             raise ValueError(f"unknown field(s) {', '.join(unknown)}; "
                              f"the fields are: {', '.join(QUESTIONS)}.")
+        answers = {**DEFAULTS, **answers}
         missing = [name for name in QUESTIONS if name not in answers]
         if missing:
             wanted = ", ".join(f"{m} (one of {', '.join(map(repr, QUESTIONS[m][1]))})" for m in missing)
@@ -83,15 +86,20 @@ class Recommendation:
     choice: Choice
     reasons: list[str]
     scores: dict[str, int]
-    # reason -> what the course measured about its rule (lessons 07-11, read from results/)
+    # reason -> what the course measured about its rule (lessons 07-11, read from results/), tagged
+    # [supports], [contradicts] or [inconclusive]
     measured: dict[str, str] = field(default_factory=dict)
+    # rules whose own measurements contradict them, said out loud
+    warnings: list[str] = field(default_factory=list)
+    step0: str = ""
 
     def __str__(self) -> str:
         head = f"Recommendation: {self.choice}  (RAG {self.scores['RAG']}, " \
                f"fine-tuning {self.scores['fine-tuning']})"
-        lines = [head]
+        lines = [head] + ([f"  {self.step0}"] if self.step0 else [])
         for r in self.reasons:
             lines += [f"  - {r}"] + ([f"      measured: {self.measured[r]}"] if r in self.measured else [])
+        lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def to_html(self) -> str:
@@ -100,13 +108,27 @@ class Recommendation:
             return (f"<br><small><i>measured: {html.escape(self.measured[r])}</i></small>"
                     if r in self.measured else "")
         items = "".join(f"<li>{html.escape(r)}{cite(r)}</li>" for r in self.reasons)
+        warned = "".join(f"<p><b>Note:</b> {html.escape(w)}</p>" for w in self.warnings)
+        first = f"<p>{html.escape(self.step0)}</p>" if self.step0 else ""
         return (f"<b>Recommendation: {self.choice}</b> (RAG {self.scores['RAG']}, "
-                f"fine-tuning {self.scores['fine-tuning']})<ul>{items}</ul>")
+                f"fine-tuning {self.scores['fine-tuning']}){first}<ul>{items}</ul>{warned}")
 
 
 def _points(rag: int, ft: int) -> str:
     parts = [f"{p:+d} {name}" for p, name in ((rag, "RAG"), (ft, "fine-tuning")) if p]
     return ", ".join(parts)
+
+
+# Every recommendation starts here: the cheapest approach, and the measurements every later step is judged by.
+STEP0 = ("Step 0, whatever follows: prompt well and evaluate. Put the rules and the wanted format in the system "
+         "prompt, collect a held-out test set of real questions, and measure what matters (right facts, kept "
+         "rules, format, \"I don't know\" where there is no answer) as k/n with intervals; move on only where the "
+         "prompt falls short.")
+GATES = {"documents": ("no", "RAG", "Gate: there is no document collection, so RAG has nothing to search; collect the "
+                                    "documents first if the answers need facts."),
+         "labelled_examples": ("none", "fine-tuning", "Gate: there are no labelled examples, so there is nothing to "
+                                                      "fine-tune on; write or collect some first (a few dozen can "
+                                                      "teach a style).")}
 
 
 def recommend(project: Project | Mapping[str, str], cite: bool = True) -> Recommendation:
@@ -119,8 +141,12 @@ def recommend(project: Project | Mapping[str, str], cite: bool = True) -> Recomm
     positive, and a tie goes to RAG, which needs no training and is undone by
     removing documents. When neither score is positive, no approach has earned
     its cost yet: the verdict is "start with a prompt" (prompt engineering first).
-    With ``cite`` a reason whose rule the course measured carries that measurement
-    (``course_lib.choosing.evidence.rule_evidence``, read from the committed results).
+    Two answers are gates, checked before the scores decide: no documents rules RAG out, no
+    labelled examples rules fine-tuning out (:data:`GATES`). Every recommendation starts with
+    :data:`STEP0`. With ``cite`` a reason whose rule the course measured carries that measurement
+    (``course_lib.choosing.evidence.rule_evidence``, read from the committed results, tagged
+    [supports], [contradicts] or [inconclusive]), and a rule its measurements contradict is named
+    in ``warnings``.
 
     >>> recommend(DIET_BOT).choice
     'hybrid'
@@ -145,6 +171,14 @@ def recommend(project: Project | Mapping[str, str], cite: bool = True) -> Recomm
                 line = rule_evidence(name, value, project.task)
                 if line:
                     measured[reasons[-1]] = line
+    warnings = [f"the course's own measurements contradict the rule behind {r.split(':')[0]}; weigh it "
+                "with that in mind (see 'measured')." for r, line in measured.items() if line.startswith("[contradicts]")]
+    scores = {"RAG": rag, "fine-tuning": ft}
+    for name, (value, approach, why) in GATES.items():
+        if getattr(project, name) == value and scores[approach] > 0:
+            scores[approach] = 0
+            reasons.append(why)
+    rag, ft = scores["RAG"], scores["fine-tuning"]
     if max(rag, ft) <= 0:
         # Recommending an approach whose answers count against it would be advice against the evidence.
         choice: Choice = PROMPT_FIRST
@@ -162,7 +196,7 @@ def recommend(project: Project | Mapping[str, str], cite: bool = True) -> Recomm
     if 0 < max(rag, ft) <= WEAK_MAX:
         reasons.append(f"A weak case ({choice} scores only {max(rag, ft)}): try a good prompt first, "
                        "and collect documents or examples.")
-    return Recommendation(choice, reasons, {"RAG": rag, "fine-tuning": ft}, measured)
+    return Recommendation(choice, reasons, {"RAG": rag, "fine-tuning": ft}, measured, warnings, STEP0)
 
 
 # The running example's own answers.
@@ -178,7 +212,7 @@ def questionnaire(start: Project = DIET_BOT):
 
     >>> box = questionnaire()
     >>> box.children[0].value = "facts"
-    >>> box.children[-1].value.split("<ul>")[0]
+    >>> box.children[-1].value.split("<p>")[0]
     '<b>Recommendation: RAG</b> (RAG 7, fine-tuning 3)'
     """
     import ipywidgets as widgets
@@ -220,8 +254,13 @@ COMPARISON: list[Row] = [Row(*row) for row in (
     ("Resource needs", "an embedder and an index; no training", "training compute and curated data"),
     ("Scalability", "grows with the index (millions of documents)", "each new fact means more training"),
     ("Maintenance", "keep the documents and the index current", "retrain and re-evaluate when things change"),
-    ("Latency", "slower: retrieval plus a longer prompt", "no extra step; a merged adapter costs nothing"),
-    ("Transparency", "can cite the documents it used", "knowledge hidden in weights, no sources"),
+    ("Latency", "a fast search, then a longer prompt to read", "no extra step; a merged adapter costs nothing"),
+    ("Transparency", "the pipeline can show which documents it retrieved (the model itself rarely cites them)",
+     "knowledge hidden in weights, no sources"),
+    ("Privacy", "delete a record from the index and it is gone at once",
+     "a record trained in stays until the model is retrained without it"),
+    ("Long-term cost", "no training, but every answer carries the passages in its prompt",
+     "training up front, then shorter prompts: cheaper past a break-even volume"),
 )]
 
 

@@ -328,7 +328,8 @@ _RULES: dict[tuple[str, str, str | None], list[Part]] = {
     ("task", "both", None): _HYBRID_PARTS[:2],
     ("tone_control", "yes", None): _BEHAVIOUR,
     ("latency", "strict", None): [_speed11, _latency09],
-    ("knowledge_changes", "rarely", "facts"): [_r("lesson 11,", L11, s, "RAG", "right on facts", "benchmark")
+    # The rule gives RAG the point, so RAG is the system that should win: it is ``a``.
+    ("knowledge_changes", "rarely", "facts"): [_r("lesson 11,", L11, "RAG", s, "right on facts", "benchmark")
                                                for s in ("facts LoRA, 1 wording", "facts LoRA, 5 wordings")],
 }
 
@@ -384,11 +385,12 @@ def rule_evidence(field: str, value: str, task: str | None = None,
     """The measurement that backs or questions the questionnaire rule for ``field=value`` (and ``task``).
 
     Looked up as :func:`decide.recommend` does: a rule of :data:`rules.TASK_RULES` for this task first,
-    then :data:`rules.RULES`. Returns one line read from the results, a "not measured yet: run ..."
-    line when its file is missing, or ``None`` for a rule the course did not measure.
+    then :data:`rules.RULES`. Returns one line read from the results, opened by its verdict on the rule
+    (:data:`RULE_TAGS`: ``[supports]``, ``[contradicts]``, ``[inconclusive]``, or ``[not measured yet]``
+    with the command to run), or ``None`` for a rule the course did not measure.
 
     >>> rule_evidence("need_sources", "yes", stored={})
-    'lesson 09: not measured yet: run `make rag-evaluation`'
+    '[not measured yet] lesson 09: not measured yet: run `make rag-evaluation`'
     >>> rule_evidence("documents", "no") is None
     True
     """
@@ -403,4 +405,10 @@ def rule_evidence(field: str, value: str, task: str | None = None,
     key = (field, value, task) if (field, value, task) in rules.TASK_RULES else (field, value, None)
     if key not in _RULES:
         return None
-    return _evaluate(_RULES[key], _Results(stored))[0]
+    text, verdict = _evaluate(_RULES[key], _Results(stored))
+    return f"[{RULE_TAGS[verdict]}] {text}"
+
+
+# a measurement's verdict on a claim -> its verdict on the questionnaire rule that rests on the claim
+RULE_TAGS = {"held": "supports", "did not hold": "contradicts", "within the noise": "inconclusive",
+             "not measured": "not measured yet"}

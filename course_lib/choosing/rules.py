@@ -28,7 +28,13 @@ QUESTIONS: dict[str, tuple[str, dict[str, str]]] = {
                             "ample": "GPUs and people to run them"}),
     "tone_control": ("Do you need firm control of tone or answer format?",
                      {"yes": "yes", "no": "no"}),
+    "privacy": ("Must a person's data be removable on request (a right to be forgotten)?",
+                {"normal": "no special rule", "strict": "yes, within days"}),
+    "volume": ("How many answers a day, for how long?",
+               {"low": "hundreds, or a short project", "high": "many thousands, for years"}),
 }
+# Answers a project may leave out (older code, lesson exercises): the answer assumed for each.
+DEFAULTS: dict[str, str] = {"privacy": "normal", "volume": "low"}
 
 
 # (field, value) -> (RAG points, fine-tuning points, why). Answers not listed move nothing.
@@ -36,7 +42,6 @@ RULES: dict[tuple[str, str], tuple[int, int, str]] = {
     ("task", "facts"): (2, 0, "answering from facts is what retrieval supplies at answer time"),
     ("task", "behaviour"): (0, 2, "behaviour (tone, format, a skill) lives in the model's weights"),
     ("task", "both"): (2, 2, "the job needs facts (retrieval) and behaviour (training)"),
-    ("documents", "yes"): (1, 0, "there is a document collection for retrieval to search"),
     ("documents", "no"): (-2, 0, "without documents retrieval has nothing to search"),
     ("labelled_examples", "none"): (0, -3, "there are no labelled examples to train on"),
     ("labelled_examples", "few"): (0, 1, "a few dozen examples can teach a small adapter a style"),
@@ -45,10 +50,15 @@ RULES: dict[tuple[str, str], tuple[int, int, str]] = {
     ("knowledge_changes", "often"): (2, -1, "a trained-in fact goes stale within days; "
                                            "RAG only needs the new document"),
     ("need_sources", "yes"): (2, 0, "only retrieval can show which document an answer came from"),
-    ("latency", "strict"): (-1, 1, "retrieval and a longer prompt add delay to every answer"),
+    ("latency", "strict"): (-1, 0, "the retrieved passages lengthen every prompt, which adds generation time; "
+                                   "the search itself is fast (lesson 09 measures both)"),
     ("training_resources", "none"): (0, -2, "there is no budget for training"),
     ("training_resources", "ample"): (0, 1, "ample compute makes training and retraining affordable"),
     ("tone_control", "yes"): (0, 2, "a firm tone or format is learned most reliably from examples"),
+    ("privacy", "strict"): (1, -1, "deleting a record from the index takes effect at once; a fine-tuned model "
+                                   "must be retrained without it (lesson 11)"),
+    ("volume", "high"): (0, 1, "at high volume a fine-tuned model's shorter prompt costs less per answer and "
+                               "repays its training after a break-even point (lesson 11's cost model)"),
 }
 
 
@@ -60,6 +70,10 @@ TASK_RULES: dict[tuple[str, str, str], tuple[int, int, str]] = {
     ("knowledge_changes", "rarely", "facts"): (1, 0, "even stable facts are injected more reliably by "
                                                      "retrieval than by training (Ovadia et al. 2024)"),
     ("knowledge_changes", "rarely", "behaviour"): (0, 1, "a stable behaviour can be trained in once"),
+    # Documents hold facts; a behaviour task finds nothing in them to retrieve (a persona's bible goes in the prompt).
+    ("documents", "yes", "facts"): (1, 0, "there is a document collection for retrieval to search"),
+    ("documents", "yes", "both"): (1, 0, "there is a document collection for retrieval to search"),
+    ("documents", "yes", "behaviour"): (0, 0, ""),
     ("knowledge_changes", "rarely", "both"): (0, 1, "the stable behaviour can be trained in once; "
                                                     "the facts still come from retrieval"),
 }
