@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 
 from course_lib import data, results
 from course_lib.evaluation.benchmark import score_answers
-from course_lib.evaluation.grading import admits_unknown, judge_fact
+from course_lib.evaluation.grading import admits_unknown, contains_answer, judge_fact
 from course_lib.finetuning import recipes
 from course_lib.models import load_embedder, load_llm
 from course_lib.rag import chunking
@@ -52,6 +52,32 @@ def shows_gold(chunk_ids: Sequence[str], question: Mapping[str, Any]) -> bool:
     True
     """
     return any(i.rsplit("#", 1)[0] in question["gold_doc_ids"] for i in chunk_ids)
+
+
+def answer_shown(row: Mapping[str, Any], passages: Mapping[str, Mapping[str, Any]],
+                 questions: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """Per question of a stored accuracy row: did the passages chosen for the prompt hold an accepted answer
+    *string* (not only a chunk of a gold document)? And the wrong answers split by it, so a "reading failure"
+    counts only answers that had the answer in front of them. ``passages`` maps chunk ids to records with
+    ``title`` and ``text`` (:func:`structure_chunks`); ``questions`` maps ids to questions (default: all).
+
+    >>> row = {"contexts": {"q1": ["d#0"]}, "per question": {"right": {"q1": 0}, "gold in prompt": {"q1": 1}}}
+    >>> out = answer_shown(row, {"d#0": {"title": "Menu", "text": "Leek soup, 9 g protein"}},
+    ...                    questions={"q1": {"accepted": ["12 g"]}})
+    >>> out["answer in prompt"], out["gold chunk, no answer string"]
+    ([0, 1], 1)
+    """
+    questions = questions or {q["id"]: q for q in data.load_questions()}
+    right, gold = row["per question"]["right"], row["per question"]["gold in prompt"]
+    shown = {}
+    for q, ids in row["contexts"].items():
+        if q in right:
+            text = "\n".join(f"{passages[i].get('title', '')}\n{passages[i]['text']}" for i in ids if i in passages)
+            shown[q] = int(contains_answer(text, questions[q]["accepted"]))
+    return {"answer in prompt": [sum(shown.values()), len(shown)],
+            "wrong with the answer in the prompt": sum(1 for q, v in shown.items() if v and not right[q]),
+            "gold chunk, no answer string": sum(1 for q, v in shown.items() if gold[q] and not v),
+            "per question": shown}
 
 
 class GoldPassages:
