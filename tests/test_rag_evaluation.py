@@ -49,7 +49,7 @@ def test_rates_split_wrong_answers_into_reading_and_retrieval_failures():
     questions += [{"id": "q3", "type": "unanswerable", "accepted": [], "gold_doc_ids": []}]
     answers = [answer("It has 12 g.", ["nut-1#0"]), answer("It has 3 g.", ["nut-1#0"]),
                answer("It has 3 g.", ["nut-9#0"]), answer("I don't know.", ["nut-9#0"])]
-    row = rag_evaluation._rates(answers, questions)
+    row = rag_evaluation.rates_row(answers, questions)
     # By hand: 1 right; 1 wrong with the gold chunk shown (reading), 1 wrong without (retrieval); 0/1 hallucinated.
     assert row["right"] == [1, 3] and row["reading failures"] == 1 and row["retrieval failures"] == 1
     assert row["gold in prompt"] == [2, 3] and row["hallucinated"] == [0, 1]

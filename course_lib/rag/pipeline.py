@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, MutableMapping, Sequence
 
-from course_lib.models import chat
+from course_lib.models import Generation, chat
+from course_lib.rag.reader import WorkedExample
 from course_lib.rag.retrievers import hit_metadata, searched_text
 from course_lib.rag.vectorstore import VectorStore
 from course_lib.tokens import ContextTooLong, Message, context_window, ensure_fits, require_text
@@ -24,6 +25,9 @@ from course_lib.tokens import ContextTooLong, Message, context_window, ensure_fi
 # Lesson 10's RAG settings, used again by lesson 11's systems and RAFT's training prompts: 2 passages,
 # each cut to its first 1,500 characters (the guides run to 4,000 tokens), and 48 new tokens.
 RAG_K, RAG_TOKENS, RAG_CHARS = 2, 48, 1500
+
+# What the pipeline says, without generating, when the question names something no document has.
+NO_MATCH = "I don't know: no document matches {}."
 
 RAG_SYSTEM = (
     "You are a diet assistant. Answer from the context below and cite the source id "
@@ -50,12 +54,15 @@ class RagAnswer:
     context_ids: list[str]
 
 
-def build_rag_prompt(question: str, chunks: Sequence[Any], *, system: str | None = RAG_SYSTEM) -> list[Message]:
+def build_rag_prompt(question: str, chunks: Sequence[Any], *, system: str | None = RAG_SYSTEM,
+                     example: WorkedExample | None = None) -> list[Message]:
     """Build a chat that puts retrieved chunks, each tagged with its id, before the question.
 
     A chunk is a string or a record with ``text`` (and optionally ``id`` and
     ``title``), such as a knowledge-base document. With no chunks the prompt is
-    the bare question, which is what a closed-book model gets.
+    the bare question, which is what a closed-book model gets. An ``example``
+    (:class:`course_lib.rag.reader.WorkedExample`) goes before the question as an earlier
+    turn of the chat: its record and question, then the answer wanted.
 
     >>> build_rag_prompt("Soup today?", [{"id": "menu-1", "text": "Leek soup."}], system=None)
     [{'role': 'user', 'content': 'Context:\\n[menu-1] Leek soup.\\n\\nQuestion: Soup today?'}]
@@ -75,12 +82,15 @@ def build_rag_prompt(question: str, chunks: Sequence[Any], *, system: str | None
             blocks.append(require_text(chunk, f"chunk {n}"))
     user = f"Context:\n{chr(10).join(blocks)}\n\nQuestion: {question}" if blocks else question
     head = [{"role": "system", "content": require_text(system, "system")}] if system is not None else []
+    if example is not None:
+        head += build_rag_prompt(example.question, [example.record], system=None)
+        head.append({"role": "assistant", "content": example.answer})
     return head + [{"role": "user", "content": user}]
 
 
 def fit_context(
     tokenizer, question: str, chunks: Sequence[Any], window: int, *,
-    max_new_tokens: int = 256, system: str | None = RAG_SYSTEM,
+    max_new_tokens: int = 256, system: str | None = RAG_SYSTEM, example: WorkedExample | None = None,
 ) -> list[Any]:
     """Keep the best-ranked chunks, in order, while the RAG prompt still fits the window.
 
@@ -97,7 +107,7 @@ def fit_context(
     kept: list[Any] = []
     for chunk in chunks:
         try:
-            ensure_fits(tokenizer, build_rag_prompt(question, kept + [chunk], system=system), window,
+            ensure_fits(tokenizer, build_rag_prompt(question, kept + [chunk], system=system, example=example), window,
                         max_new_tokens=max_new_tokens)
         except ContextTooLong as error:
             if not kept:
@@ -133,7 +143,11 @@ class RAG:
     system prompt, since the RAG prompt speaks of a context that is not there); ``passage_filter``
     (e.g. ``safety.injection_filter``) may drop passages before they reach the prompt; ``window``
     defaults to the model's context window. ``documents`` is kept by reference, so records added
-    to it later (:func:`add_documents`) are found.
+    to it later (:func:`add_documents`) are found. ``example`` puts one worked example in every
+    prompt: a :class:`~course_lib.rag.reader.WorkedExample`, or a function of the records shown
+    that picks one (``reader.example_for``). ``abstain=True`` answers "I don't know" without
+    generating when the question names a date or dish code that no document has (the filtered
+    retriever's hits say ``filter="fallback"``): retrieval already knows the answer is not there.
 
     >>> rag = RAG(retriever, docs_by_id, model, tokenizer, k=3)          # doctest: +SKIP
     >>> rag.answer("Which soup is on Monday 2 March 2026?").cited_ids    # doctest: +SKIP
@@ -142,7 +156,9 @@ class RAG:
 
     def __init__(self, retriever: Any, documents: Mapping[str, Mapping[str, Any]], model: Any,
                  tokenizer: Any, k: int = 3, system: str | None = RAG_SYSTEM, max_new_tokens: int = 96,
-                 window: int | None = None, passage_filter: Callable[[list], list] | None = None) -> None:
+                 window: int | None = None, passage_filter: Callable[[list], list] | None = None,
+                 example: WorkedExample | Callable[[list], WorkedExample | None] | None = None,
+                 abstain: bool = False) -> None:
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
             raise ValueError(f"k must be a whole number of passages >= 0 (0 = closed book), got {k!r}.")
         if k > 0 and not callable(getattr(retriever, "search", None)):
@@ -153,6 +169,7 @@ class RAG:
         self.retriever, self.documents, self.model, self.tokenizer = retriever, documents, model, tokenizer
         self.k, self.system, self.max_new_tokens, self.passage_filter = k, system, max_new_tokens, passage_filter
         self.window = context_window(model) if window is None else window
+        self.example, self.abstain = example, abstain
 
     def closed_book(self) -> "RAG":
         """The same model and settings with ``k=0``: the bare question, for a baseline."""
@@ -166,20 +183,27 @@ class RAG:
                            "you indexed (and add new ones to documents when you add them to the index).")
         return [self.documents[h.id] for h in hits]
 
-    def _prompt(self, question: str) -> tuple[list[Message], list[str], list[str], float]:
+    def _prompt(self, question: str) -> tuple[list[Message] | str, list[str], list[str], float]:
+        """The chat to generate from (or, when the pipeline abstains, the answer itself), the ids
+        retrieved, the ids shown, and the retrieval seconds."""
         if self.k == 0:
             return build_rag_prompt(question, [], system=None), [], [], 0.0
         began = time.perf_counter()
         hits = self.retriever.search(question, self.k)
         seconds = time.perf_counter() - began
+        unmatched = [h.metadata.get("filter_values") for h in hits if h.metadata.get("filter") == "fallback"]
+        if self.abstain and unmatched:
+            return NO_MATCH.format(unmatched[0]), [h.id for h in hits], [], seconds
         records = self._records(hits)
         if self.passage_filter is not None:
             records = self.passage_filter(records)
+        example = self.example(records) if callable(self.example) else self.example
         if records:
             records = fit_context(self.tokenizer, question, records, self.window,
-                                  max_new_tokens=self.max_new_tokens, system=self.system)
+                                  max_new_tokens=self.max_new_tokens, system=self.system, example=example)
         context = [str(r.get("id", "")) for r in records]
-        return build_rag_prompt(question, records, system=self.system), [h.id for h in hits], context, seconds
+        chat_ = build_rag_prompt(question, records, system=self.system, example=example if records else None)
+        return chat_, [h.id for h in hits], context, seconds
 
     def answer_many(self, questions: Sequence[str], batch_size: int = 16, progress: bool = True) -> list[RagAnswer]:
         """Answer many questions: retrieve each (timed alone), then generate greedily in batches.
@@ -191,11 +215,15 @@ class RAG:
         if len(questions) == 0:
             raise ValueError("answer_many() got no questions.")
         built = [self._prompt(require_text(q, "question")) for q in questions]
-        outs = chat(self.model, self.tokenizer, [b[0] for b in built], max_new_tokens=self.max_new_tokens,
-                    batch_size=batch_size, progress=progress)
-        return [RagAnswer(q, out.text, cited_ids(out.text, context), retrieved, out.prompt_tokens,
-                          seconds, out.seconds, context)
-                for q, (_, retrieved, context, seconds), out in zip(questions, built, outs, strict=True)]
+        asked = [b[0] for b in built if not isinstance(b[0], str)]       # an abstention is already an answer
+        made = iter(chat(self.model, self.tokenizer, asked, max_new_tokens=self.max_new_tokens,
+                         batch_size=batch_size, progress=progress) if asked else [])
+        answers = []
+        for q, (prompt, retrieved, context, seconds) in zip(questions, built, strict=True):
+            out = Generation(prompt, 0, 0, 0.0) if isinstance(prompt, str) else next(made)
+            answers.append(RagAnswer(q, out.text, cited_ids(out.text, context), retrieved, out.prompt_tokens,
+                                     seconds, out.seconds, context))
+        return answers
 
     def answer(self, question: str) -> RagAnswer:
         """Answer one question (batch of one): the per-answer latency the user waits for."""

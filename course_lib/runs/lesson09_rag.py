@@ -100,7 +100,7 @@ class GoldPassages:
         return [Hit(i, 1.0, {}) for i in self.by_question[query][:k]]
 
 
-def _rates(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def rates_row(answers: Sequence[Any], questions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Rates as [k, n], and under ``"per question"`` each outcome by question id (for paired tests), plus
     the answers by question id (so the grader can be checked and re-run without the model)."""
     s = score_answers(answers, questions)
@@ -134,7 +134,7 @@ def grade_row(row: Mapping[str, Any]) -> dict | None:
         return None
     by_id = {q["id"]: q for q in data.load_questions()}
     questions = [by_id[q] for q in row["answers"]]
-    graded = _rates(list(row["answers"].values()), questions)
+    graded = rates_row(list(row["answers"].values()), questions)
     shown = row.get("per question", {}).get("gold in prompt")
     if shown:
         wrong = {q: not v for q, v in graded["per question"]["right"].items()}
@@ -151,7 +151,7 @@ def accuracy_rows(rag: Any, gold: Any, answerable: Sequence[Mapping], unanswerab
     for system, pipeline, qs in (("closed book", rag.closed_book(), asked), ("RAG", rag, asked),
                                  ("gold context", gold, answerable)):
         answers = pipeline.answer_many([q["question"] for q in qs], batch_size=16 if pipeline.k == 0 else 4)
-        rows.append({"part": "accuracy", "system": system, "seed": None, **_rates(answers, qs)})
+        rows.append({"part": "accuracy", "system": system, "seed": None, **rates_row(answers, qs)})
     return rows
 
 
@@ -168,7 +168,7 @@ def update_rows(rag: Any, dense: Any, update_chunks: Sequence[Mapping], update_q
             dense.delete([c["id"] for c in update_chunks])      # the same update again, for a spread
         seconds.append(add_documents(dense, update_chunks, documents=rag.documents))
     after = rag.answer_many(questions, batch_size=4)
-    rows = [{"part": "update", "system": name, "seed": None, **_rates(a, update_qs)}
+    rows = [{"part": "update", "system": name, "seed": None, **rates_row(a, update_qs)}
             for name, a in (("closed book", closed), ("RAG, before", before), ("RAG, after", after))]
     rows[-1]["update seconds"] = [round(s, 3) for s in seconds]
     return rows + [_lora_update_row(update_qs, tokenizer, seed) for seed in seeds]
@@ -186,7 +186,7 @@ def _lora_update_row(update_qs: Sequence[Mapping], tokenizer: Any, seed: int) ->
     seconds = built.run.seconds          # as measured when these weights were trained
     del base, built
     gc.collect()
-    return {"part": "update", "system": "lesson06-lora16", "seed": seed, **_rates(texts, update_qs),
+    return {"part": "update", "system": "lesson06-lora16", "seed": seed, **rates_row(texts, update_qs),
             "training seconds": round(seconds, 1)}
 
 

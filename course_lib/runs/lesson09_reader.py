@@ -1,0 +1,142 @@
+"""Lesson 09's reader, improved one lever at a time: records, a short instruction, a worked example, abstention.
+
+With the gold section in its prompt the course model answered about a quarter of lesson 09's fact questions.
+This module measures what a RAG builder can change without training, each step on the same questions as
+the step before it (paired, exact McNemar, Holm over the ladder):
+
+1. ``gold sections``: lesson 09's ceiling, the two best gold sections (structure chunks) and its prompt;
+2. ``answer record``: the one record (:mod:`course_lib.rag.records`) that holds the answer, same prompt;
+3. ``+ short instruction``: ``reader.READER_SYSTEM`` (a few words, then the source id);
+4. ``+ worked example``: one invented example like the record (``reader.example_for``);
+5. ``+ 24 new tokens``: half the answer length.
+
+Then the same levers with real retrieval (no oracle): lesson 09's RAG over sections against RAG over
+records, and the records pipeline that abstains when a named date or dish code matches no document.
+Questions: the fact questions (static, weekly, keyword, vague; preference questions need the person,
+which only lesson 11's systems know), the update week's questions with the update added, and for
+retrieval the unanswerable ones. Writes ``results/lesson09_reader.json``::
+
+    python -m course_lib.runs.lesson09_reader        # part of make rag-evaluation, about 25 minutes
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from itertools import pairwise
+from typing import Any, Mapping, Sequence
+
+from course_lib import data, results
+from course_lib.models import load_embedder, load_llm
+from course_lib.paired import holm, mcnemar
+from course_lib.rag.chunking import chunk_documents
+from course_lib.rag.pipeline import RAG, RAG_SYSTEM
+from course_lib.rag.query_filters import FilteredRetriever
+from course_lib.rag.reader import READER_SYSTEM, example_for
+from course_lib.rag.records import by_record
+from course_lib.rag.retrievers import DenseRetriever, as_records
+from course_lib.runs.lesson09_rag import CHUNK_TOKENS, GoldPassages, rates_row, structure_chunks
+from course_lib.stats import stratified_sample
+
+FACT_TYPES = ("static_fact", "weekly_fact", "keyword", "vague")
+RESULTS = "lesson09_reader.json"
+COMMAND = "make rag-evaluation"
+K_SECTIONS, K_RECORDS, MAX_NEW = 2, 3, 48
+# (name, passages, k, system, worked example, new tokens): each step changes one thing from the one before.
+LADDER = (("gold sections", "sections", K_SECTIONS, RAG_SYSTEM, False, MAX_NEW),
+          ("answer record", "records", 1, RAG_SYSTEM, False, MAX_NEW),
+          ("+ short instruction", "records", 1, READER_SYSTEM, False, MAX_NEW),
+          ("+ worked example", "records", 1, READER_SYSTEM, True, MAX_NEW),
+          ("+ 24 new tokens", "records", 1, READER_SYSTEM, True, 24))
+
+
+def record_chunks(docs: Sequence[Mapping[str, Any]], tokenizer: Any = None) -> list[dict]:
+    """Every document cut into records (:func:`course_lib.rag.records.by_record`), as retrievable records.
+
+    >>> [r["id"] for r in record_chunks([{"id": "d", "title": "T", "text": "One. Two."}])]
+    ['d#0', 'd#1']
+    """
+    return as_records(chunk_documents(docs, by_record, max_tokens=CHUNK_TOKENS, tokenizer=tokenizer))
+
+
+def ladder_tests(rows: Sequence[Mapping[str, Any]], metric: str = "right") -> dict[str, dict]:
+    """Each step of the ladder against the step before it on the same questions: McNemar, Holm-adjusted.
+
+    >>> rows = [{"part": "ladder", "system": "gold sections", "per question": {"right": {"q1": 0, "q2": 0}}},
+    ...         {"part": "ladder", "system": "answer record", "per question": {"right": {"q1": 1, "q2": 1}}}]
+    >>> t = ladder_tests(rows)["answer record"]
+    >>> t["before"], t["only before"], t["only after"], t["p"], t["p, Holm"]
+    ('gold sections', 0, 2, 0.5, 0.5)
+    """
+    order = [name for name, *_ in LADDER]       # a stored file keeps its rows sorted by name, not by step
+    steps = sorted((r for r in rows if r["part"] == "ladder"),
+                   key=lambda r: order.index(r["system"]) if r["system"] in order else len(order))
+    tests = {after["system"]: (before["system"], mcnemar(after["per question"][metric], before["per question"][metric]))
+             for before, after in pairwise(steps)}
+    adjusted = holm({name: t.p_value for name, (_, t) in tests.items()})
+    return {name: {"before": before, "only before": t.only_b, "only after": t.only_a, "p": round(t.p_value, 4),
+                   "p, Holm": round(adjusted[name], 4), "sentence": t.sentence} for name, (before, t) in tests.items()}
+
+
+def _row(part: str, system: str, pipeline: RAG, questions: Sequence[Mapping[str, Any]], **about: Any) -> dict:
+    began = time.perf_counter()
+    answers = pipeline.answer_many([q["question"] for q in questions], batch_size=8, progress=False)
+    row = {"part": part, "system": system, "seed": None, **about, **rates_row(answers, questions)}
+    row["seconds"] = round(time.perf_counter() - began, 1)
+    print(f"{part} / {system}: right {row.get('right')}, hallucinated {row.get('hallucinated')}, "
+          f"{row['seconds']:.0f} s", flush=True)
+    return row
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_lib.runs.lesson09_reader", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--parts", nargs="+", default=["ladder", "retrieval"], choices=["ladder", "retrieval"])
+    parser.add_argument("--limit", type=int, default=None, help="a quick check: this many questions of each set")
+    parser.add_argument("--out", default=None, help="where to write (default: results/" + RESULTS + ")")
+    args = parser.parse_args(argv)
+
+    def some(types: Sequence[str]) -> list[dict]:
+        qs = data.load_questions(list(types))
+        return qs if args.limit is None else stratified_sample(qs, min(args.limit, len(qs)), key="type")
+
+    model, tokenizer = load_llm(verbose=False)
+    embedder = load_embedder()
+    knowledge, update = data.load_knowledge(), data.load_update()
+    facts, updated, unanswerable = some(FACT_TYPES), some(["update_fact"]), some(["unanswerable"])
+    # Every document, the update week's too: the update has been added (lesson 09's "RAG, after").
+    passages = {"sections": structure_chunks(knowledge + update, embedder.tokenizer),
+                "records": record_chunks(knowledge + update, embedder.tokenizer)}
+    by_id = {kind: {p["id"]: p for p in chunks} for kind, chunks in passages.items()}
+    dense = {kind: DenseRetriever(chunks, embedder) for kind, chunks in passages.items()}
+    rows: list[dict] = []
+    if "ladder" in args.parts:      # the oracle: the answer's own passages are shown
+        asked = facts + updated
+        golds = {kind: GoldPassages(dense[kind], by_id[kind], asked) for kind in passages}
+        for name, kind, k, system, example, new in LADDER:
+            gold, records = golds[kind], by_id[kind]
+            rag = RAG(gold, records, model, tokenizer, k=k, system=system, max_new_tokens=new,
+                      example=example_for if example else None)
+            rows.append(_row("ladder", name, rag, asked, k=k, passages=kind, max_new_tokens=new))
+    if "retrieval" in args.parts:   # what retrieval really finds
+        asked = facts + updated + unanswerable
+        for name, kind, k, system, example, abstain in (
+                ("RAG, sections", "sections", K_SECTIONS, RAG_SYSTEM, False, False),
+                ("RAG, records", "records", K_RECORDS, READER_SYSTEM, True, False),
+                ("RAG, records, abstains", "records", K_RECORDS, READER_SYSTEM, True, True)):
+            rag = RAG(FilteredRetriever(dense[kind]), by_id[kind], model, tokenizer, k=k,
+                      system=system, max_new_tokens=MAX_NEW, example=example_for if example else None, abstain=abstain)
+            rows.append(_row("retrieval", name, rag, asked, k=k, passages=kind, max_new_tokens=MAX_NEW))
+    command = "python -m course_lib.runs.lesson09_reader " + " ".join(argv if argv is not None else sys.argv[1:])
+    out = args.out or results.path_of(RESULTS)
+    results.save(rows, command.strip(), out, key=("part", "system", "seed"))
+    print(f"wrote {out}")
+    return 0
+
+
+def load_results(path: Any | None = None) -> dict:
+    """The stored run (``runs``: date and command; ``rows``: one per part and system)."""
+    return results.load(path or results.path_of(RESULTS), COMMAND, "about 25 minutes on 2 cores")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
