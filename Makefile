@@ -217,11 +217,12 @@ evaluation: setup
 	$(BIN)/python -m course_lib.runs.lesson07_evaluation --seeds $(SEEDS)
 
 # Lessons 09 and 10 on every question (RAG, the knowledge update with the LoRA trained with each seed, all 48
-# attack questions; the reranker, HyDE and RAG end to end, the weighted hybrid tuned on one split per seed):
-# results/lesson09_rag.json and results/lesson10_retrieval.json, shown by lessons 09 and 10 (about 25 + 23 minutes
-# on 2 cores).
+# attack questions; the reader's levers step by step; the reranker, HyDE and RAG end to end, the weighted hybrid
+# tuned on one split per seed): results/lesson09_rag.json, results/lesson09_reader.json and
+# results/lesson10_retrieval.json, shown by lessons 09 and 10 (about 25 + 25 + 23 minutes on 2 cores).
 rag-evaluation: setup
 	$(BIN)/python -m course_lib.runs.lesson09_rag --seeds $(SEEDS)
+	$(BIN)/python -m course_lib.runs.lesson09_reader
 	$(BIN)/python -m course_lib.runs.lesson10_retrieval --seeds $(SEEDS)
 
 # Lesson 11's benchmark of every approach (python -m course_lib.runs.lesson11_benchmark --help for its parts).

@@ -174,6 +174,23 @@ def test_an_update_must_show_in_every_lesson_that_measured_it():
     assert row_of(table(stale), UPDATE)["verdict"] == "did not hold"
 
 
+def reader09(after=(12, 25), before=(0, 25)):
+    return {"rows": [{"part": "update", "system": "RAG, records, after the update", "seed": None, "right": list(after)},
+                     {"part": "update", "system": "RAG, records, before the update", "seed": None, "right": list(before)}]}
+
+
+def test_the_records_reader_on_the_update_week_is_part_of_the_update_evidence():
+    # lesson 09's own reader: 0/25 after vs 3/25 before (did not hold); the records reader: 12 vs 0, p = 2/2**12
+    stale = {"lesson09_rag": lesson09((2, 24), (24, 24), after=(0, 25), before=(3, 25)), "lesson11_benchmark": lesson11()}
+    row = row_of(table({**stale, "lesson09_reader": reader09()}), UPDATE)
+    assert "records reader" in row["measured"] and "12/25" in row["measured"]
+    assert row["verdict"] == "did not hold"          # every measurement must show it: lesson 09's own still does not
+    fresh = {**stale, "lesson09_rag": lesson09((2, 24), (24, 24)), "lesson09_reader": reader09()}
+    assert row_of(table(fresh), UPDATE)["verdict"] == "held"
+    unchanged = {**fresh, "lesson09_reader": reader09(after=(0, 25))}
+    assert row_of(table(unchanged), UPDATE)["verdict"] == "did not hold"
+
+
 def test_the_markdown_table_has_one_line_per_claim_and_escapes_pipes():
     text = claims_markdown([{"claim": "a | b", "lesson": "09", "measured": "1/8", "verdict": "held"}])
     assert text.splitlines() == ["| claim | lesson | measured | verdict |", "|---|---|---|---|",

@@ -94,7 +94,10 @@ _HYBRID_PARTS: list[Part] = [
 _FACTS: list[Part] = [compare("lesson 09,", L09, "RAG", "closed book", "right", "accuracy"),
                       compare("lesson 11,", L11, "RAG", "base", "right on facts", "benchmark")]
 _BEHAVIOUR: list[Part] = [compare("lesson 07,", L07, "lesson06-lora16", "base", m) for m in ("no violation", "wanted format")]
-_UPDATE: list[Part] = [_update09, _update11]
+# Lesson 09's own pipeline cannot read the new week (0/25 before and after); the records reader shows whether
+# retrieval brings the knowledge in when the reader can read it.
+_UPDATE: list[Part] = [_update09, compare("lesson 09, records reader,", "lesson09_reader", "RAG, records, after the update",
+                                          "RAG, records, before the update", "right", "update"), _update11]
 
 # claim -> (the measurements that test it, how they combine); the claims are rules.CLAIMS.
 _CLAIMS: dict[str, tuple[list[Part], str]] = {

@@ -26,6 +26,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "lesson06_sweeps": ("runs.lesson06_sweeps", "make sweeps"),
     "lesson07_evaluation": ("runs.lesson07_evaluation", "make evaluation"),
     "lesson09_rag": ("runs.lesson09_rag", "make rag-evaluation"),
+    "lesson09_reader": ("runs.lesson09_reader", "make rag-evaluation"),
     "lesson10_retrieval": ("runs.lesson10_retrieval", "make rag-evaluation"),
     "lesson11_benchmark": ("runs.lesson11_benchmark", "make benchmark"),
 }

@@ -130,7 +130,7 @@ def grade_row(row: Mapping[str, Any]) -> dict | None:
     """An accuracy or update row graded again from its stored answers (``None`` for a row without them): right
     answers and hallucinations per type and per question, and reading against retrieval failures from the
     stored "gold in prompt" outcomes. Which chunks were shown and which ids were cited do not change."""
-    if row.get("part") not in ("accuracy", "update") or not row.get("answers"):
+    if row.get("part") not in ("accuracy", "update", "ladder", "retrieval") or not row.get("answers"):   # + lesson09_reader
         return None
     by_id = {q["id"]: q for q in data.load_questions()}
     questions = [by_id[q] for q in row["answers"]]

@@ -11,7 +11,8 @@ the step before it (paired, exact McNemar, Holm over the ladder):
 5. ``+ 24 new tokens``: half the answer length.
 
 Then the same levers with real retrieval (no oracle): lesson 09's RAG over sections against RAG over
-records, and the records pipeline that abstains when a named date or dish code matches no document.
+records, and the records pipeline that abstains when a named date or dish code matches no document; and
+the records pipeline on the update week's questions with and without the week in the index.
 Questions: the fact questions (static, weekly, keyword, vague; preference questions need the person,
 which only lesson 11's systems know), the update week's questions with the update added, and for
 retrieval the unanswerable ones. Writes ``results/lesson09_reader.json``::
@@ -35,10 +36,12 @@ from course_lib.rag.query_filters import FilteredRetriever
 from course_lib.rag.reader import READER_SYSTEM, example_for
 from course_lib.rag.records import by_record
 from course_lib.rag.retrievers import DenseRetriever, as_records
-from course_lib.runs.lesson09_rag import CHUNK_TOKENS, GoldPassages, rates_row, structure_chunks
-from course_lib.stats import stratified_sample
+from course_lib.runs.lesson09_rag import CHUNK_TOKENS, GoldPassages, grade_row, rates_row, structure_chunks
+from course_lib.evaluation.grading import admits_unknown
+from course_lib.stats import Proportion, proportion_of, stratified_sample
 
-FACT_TYPES = ("static_fact", "weekly_fact", "keyword", "vague")
+# Questions that ask for one fact (lesson 11's benchmark.FACT_TYPES is another set: the facts of its slice).
+ONE_FACT_TYPES = ("static_fact", "weekly_fact", "keyword", "vague")
 RESULTS = "lesson09_reader.json"
 COMMAND = "make rag-evaluation"
 K_SECTIONS, K_RECORDS, MAX_NEW = 2, 3, 48
@@ -78,6 +81,25 @@ def ladder_tests(rows: Sequence[Mapping[str, Any]], metric: str = "right") -> di
                    "p, Holm": round(adjusted[name], 4), "sentence": t.sentence} for name, (before, t) in tests.items()}
 
 
+def outcomes(row: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Proportion]:
+    """A stored row's rates by question set: right on the fact questions and on the update week's, refused
+    ("I don't know") on those answerable ones, hallucinated on the unanswerable ones (when it asked them).
+
+    >>> row = {"per question": {"right": {"q1": 1, "q2": 0}}, "answers": {"q1": "5 g", "q2": "I don't know."}}
+    >>> {k: str(v) for k, v in outcomes(row, {"q1": {"type": "keyword"}, "q2": {"type": "update_fact"}}).items()}
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'right, facts': '1/1 = 100% (95% CI 21–100%)', 'right, update week': '0/1 = 0% (95% CI 0–79%)',
+     'refused, answerable': '1/2 = 50% (95% CI 9–91%)'}
+    """
+    questions = questions or {q["id"]: q for q in data.load_questions()}
+    right = row["per question"]["right"]
+    flags = {"right, facts": [v for q, v in right.items() if questions[q]["type"] in ONE_FACT_TYPES],
+             "right, update week": [v for q, v in right.items() if questions[q]["type"] == "update_fact"],
+             "refused, answerable": [admits_unknown(row["answers"][q]) for q in right],
+             "hallucinated, unanswerable": list(row["per question"].get("hallucinated", {}).values())}
+    return {name: proportion_of(f) for name, f in flags.items() if f}     # a set the run did not ask is left out
+
+
 def _row(part: str, system: str, pipeline: RAG, questions: Sequence[Mapping[str, Any]], **about: Any) -> dict:
     began = time.perf_counter()
     answers = pipeline.answer_many([q["question"] for q in questions], batch_size=8, progress=False)
@@ -90,10 +112,15 @@ def _row(part: str, system: str, pipeline: RAG, questions: Sequence[Mapping[str,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_lib.runs.lesson09_reader", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parts", nargs="+", default=["ladder", "retrieval"], choices=["ladder", "retrieval"])
+    parser.add_argument("--parts", nargs="+", default=["ladder", "retrieval", "update"],
+                        choices=["ladder", "retrieval", "update"])
     parser.add_argument("--limit", type=int, default=None, help="a quick check: this many questions of each set")
     parser.add_argument("--out", default=None, help="where to write (default: results/" + RESULTS + ")")
+    parser.add_argument("--regrade", action="store_true", help="grade the stored answers again; no model")
     args = parser.parse_args(argv)
+    if args.regrade:
+        print(results.regrade(RESULTS, grade_row, ("part", "system", "seed"), "python -m course_lib.runs.lesson09_reader --regrade"))
+        return 0
 
     def some(types: Sequence[str]) -> list[dict]:
         qs = data.load_questions(list(types))
@@ -102,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model, tokenizer = load_llm(verbose=False)
     embedder = load_embedder()
     knowledge, update = data.load_knowledge(), data.load_update()
-    facts, updated, unanswerable = some(FACT_TYPES), some(["update_fact"]), some(["unanswerable"])
+    facts, updated, unanswerable = some(ONE_FACT_TYPES), some(["update_fact"]), some(["unanswerable"])
     # Every document, the update week's too: the update has been added (lesson 09's "RAG, after").
     passages = {"sections": structure_chunks(knowledge + update, embedder.tokenizer),
                 "records": record_chunks(knowledge + update, embedder.tokenizer)}
@@ -126,6 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             rag = RAG(FilteredRetriever(dense[kind]), by_id[kind], model, tokenizer, k=k,
                       system=system, max_new_tokens=MAX_NEW, example=example_for if example else None, abstain=abstain)
             rows.append(_row("retrieval", name, rag, asked, k=k, passages=kind, max_new_tokens=MAX_NEW))
+    if "update" in args.parts:      # the records pipeline on the update week, with the week indexed and without it
+        rag = RAG(FilteredRetriever(dense["records"]), by_id["records"], model, tokenizer, k=K_RECORDS,
+                  system=READER_SYSTEM, max_new_tokens=MAX_NEW, example=example_for)
+        rows.append(_row("update", "RAG, records, after the update", rag, updated, k=K_RECORDS, passages="records"))
+        dense["records"].delete([r["id"] for r in passages["records"] if r["doc_id"] in {d["id"] for d in update}])
+        rows.append(_row("update", "RAG, records, before the update", rag, updated, k=K_RECORDS, passages="records"))
     command = "python -m course_lib.runs.lesson09_reader " + " ".join(argv if argv is not None else sys.argv[1:])
     out = args.out or results.path_of(RESULTS)
     results.save(rows, command.strip(), out, key=("part", "system", "seed"))
