@@ -12,7 +12,8 @@ from course_lib.rag.chunking import chunk_documents
 from course_lib.rag.pipeline import NO_MATCH, RAG, build_rag_prompt, fit_context
 from course_lib.rag.reader import EXAMPLES, READER_SYSTEM, WorkedExample, example_for
 from course_lib.rag.records import by_record
-from course_lib.runs.lesson09_reader import LADDER, ladder_tests, record_chunks
+from course_lib.rag.records import record_chunks
+from course_lib.runs.lesson09_reader import LADDER, ladder_tests
 
 
 def _texts(text, **kw):

@@ -7,7 +7,9 @@ dialogues (``Recipe.data``):
   (``knowledge_pairs``), ``paraphrases`` wordings per fact: knowledge injection by fine-tuning
   (Ovadia et al. 2024 found it needs many paraphrases to work at all);
 - ``"raft"``: questions after their document mixed with distractors, or after distractors only,
-  answered with a cited quote or "I don't know" (retrieval-aware fine-tuning, Zhang et al. 2024).
+  answered with a cited quote or "I don't know" (retrieval-aware fine-tuning, Zhang et al. 2024);
+- ``"reader"`` and ``"reader-abstain"``: RAFT over records in lesson 09's reader prompt, the answer kept
+  as the target without the oracle, or "I don't know" there (``reader_data``).
 
 Both are built from the knowledge base by seeded functions, never from the evaluation questions.
 """
@@ -20,7 +22,9 @@ from typing import Any, Mapping, Sequence
 
 from course_lib import data
 from course_lib.finetuning.knowledge_pairs import knowledge_pairs, raft_examples
+from course_lib.finetuning.reader_data import reader_examples, training_documents
 from course_lib.rag.pipeline import RAG_CHARS, RAG_K
+from course_lib.rag.records import record_chunks
 from course_lib.stats import nested_sample
 
 WORDINGS = 6   # question wordings drawn per fact: up to 5 to train on, and one more held out
@@ -46,13 +50,19 @@ def training_rows(rec: Any) -> tuple[list[dict], list[dict]]:
             if d["id"].startswith(tuple(rec.documents) or "")]
     if not docs:
         raise ValueError(f"no {'/'.join(rec.kinds)} records start with {rec.documents}: check the recipe's documents.")
+    if rec.data in ("reader", "reader-abstain"):
+        # Lesson 11's reader: records of documents no question asks about (and the first weeks' menus).
+        docs = training_documents(docs, data.load_questions())
+        rows = reader_examples(docs, record_chunks(docs), n=rec.train_examples + rec.eval_examples, seed=rec.seed,
+                               abstain=rec.data == "reader-abstain")
+        return rows[:rec.train_examples], rows[rec.train_examples:]
     if rec.data == "raft":
         # Prompts as the RAG of lessons 10 and 11 builds them: RAG_K passages cut to RAG_CHARS (whole menus).
         rows = raft_examples(docs, n=rec.train_examples + rec.eval_examples, seed=rec.seed,
                              distractors=RAG_K - 1, max_chars=RAG_CHARS)
         return rows[:rec.train_examples], rows[rec.train_examples:]
     if rec.data != "facts":
-        raise ValueError(f"training_rows() builds 'facts' or 'raft' data, got data={rec.data!r}.")
+        raise ValueError(f"training_rows() builds 'facts', 'raft', 'reader' or 'reader-abstain' data, got data={rec.data!r}.")
     if not 1 <= rec.paraphrases < WORDINGS:
         raise ValueError(f"paraphrases must be from 1 to {WORDINGS - 1} (one more wording is held out for "
                          f"validation), got {rec.paraphrases!r}.")

@@ -74,7 +74,12 @@ RECIPES: dict[str, Recipe] = {
     "lesson11-raft": Recipe("lora", data="raft", train_examples=120, eval_examples=20,
                             **{**_KNOWLEDGE, "batch_size": 4, "eval_steps": 30}),
 }
-DATA = ("dialogues", "facts", "raft")
+# The reader (lesson 11): RAFT over records, trained on documents no question asks about (reader_data).
+_READER = dict(rank=16, alpha=32, lr=1e-3, batch_size=8, accumulate=1, epochs=2, eval_steps=30,
+               kinds=("nutrition", "menu"), train_examples=240, eval_examples=24)
+RECIPES["lesson11-reader"] = Recipe("lora", data="reader", **_READER)
+RECIPES["lesson11-reader-abstain"] = Recipe("lora", data="reader-abstain", **_READER)
+DATA = ("dialogues", "facts", "raft", "reader", "reader-abstain")
 # Fields added after lessons 05-07 trained their models: stored only when set, so that the settings (and so the
 # stored weights and answers) of the earlier recipes stay what they were.
 _LATER_FIELDS = {"data": "dialogues", "paraphrases": 1, "kinds": ("menu",), "documents": ()}

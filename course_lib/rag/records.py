@@ -17,12 +17,14 @@ the text, not the type of the document:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 # The span helpers of the chunking lesson, reused rather than written twice.
-from course_lib.rag.chunking import _HEADING, Span, _check_budget, _paragraph_spans, _sentence_spans, _Tokens, _windows
+from course_lib.rag.chunking import (_HEADING, Span, _check_budget, _paragraph_spans, _sentence_spans, _Tokens, _windows,
+                                     chunk_documents)
+from course_lib.rag.retrievers import as_records
 
-__all__ = ["by_record"]
+__all__ = ["by_record", "record_chunks"]
 
 # An item of a list or a table: a bullet, or a short label and a colon ("Potassium per 100 g: 369 mg").
 _ITEM = re.compile(r"^\s*(?:(?:[-*•]|\d+[.)])\s+|[^:\n]{1,40}:\s+\S)")
@@ -81,3 +83,12 @@ def by_record(text: str, max_tokens: int = 200, *, tokenizer: Any = None) -> lis
                     spans += [Span(s, e, rec.headings) for s, e, _ in
                               _windows(tokens.inside(rec.start, rec.end), max_tokens, 0)]
     return spans
+
+
+def record_chunks(docs: Sequence[Mapping[str, Any]], tokenizer: Any = None, max_tokens: int = 200) -> list[dict]:
+    """Every document cut into records (:func:`by_record`), as retrievable records with ``doc_id`` and metadata.
+
+    >>> [r["id"] for r in record_chunks([{"id": "d", "title": "T", "text": "One. Two."}])]
+    ['d#0', 'd#1']
+    """
+    return as_records(chunk_documents(docs, by_record, max_tokens=max_tokens, tokenizer=tokenizer))

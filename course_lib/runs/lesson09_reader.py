@@ -30,12 +30,11 @@ from typing import Any, Mapping, Sequence
 from course_lib import data, results
 from course_lib.models import load_embedder, load_llm
 from course_lib.paired import holm, mcnemar
-from course_lib.rag.chunking import chunk_documents
 from course_lib.rag.pipeline import RAG, RAG_SYSTEM
 from course_lib.rag.query_filters import FilteredRetriever
 from course_lib.rag.reader import READER_SYSTEM, example_for
-from course_lib.rag.records import by_record
-from course_lib.rag.retrievers import DenseRetriever, as_records
+from course_lib.rag.records import record_chunks
+from course_lib.rag.retrievers import DenseRetriever
 from course_lib.runs.lesson09_rag import CHUNK_TOKENS, GoldPassages, grade_row, rates_row, structure_chunks
 from course_lib.evaluation.grading import admits_unknown
 from course_lib.stats import Proportion, proportion_of, stratified_sample
@@ -51,15 +50,6 @@ LADDER = (("gold sections", "sections", K_SECTIONS, RAG_SYSTEM, False, MAX_NEW),
           ("+ short instruction", "records", 1, READER_SYSTEM, False, MAX_NEW),
           ("+ worked example", "records", 1, READER_SYSTEM, True, MAX_NEW),
           ("+ 24 new tokens", "records", 1, READER_SYSTEM, True, 24))
-
-
-def record_chunks(docs: Sequence[Mapping[str, Any]], tokenizer: Any = None) -> list[dict]:
-    """Every document cut into records (:func:`course_lib.rag.records.by_record`), as retrievable records.
-
-    >>> [r["id"] for r in record_chunks([{"id": "d", "title": "T", "text": "One. Two."}])]
-    ['d#0', 'd#1']
-    """
-    return as_records(chunk_documents(docs, by_record, max_tokens=CHUNK_TOKENS, tokenizer=tokenizer))
 
 
 def ladder_tests(rows: Sequence[Mapping[str, Any]], metric: str = "right") -> dict[str, dict]:
@@ -132,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     facts, updated, unanswerable = some(ONE_FACT_TYPES), some(["update_fact"]), some(["unanswerable"])
     # Every document, the update week's too: the update has been added (lesson 09's "RAG, after").
     passages = {"sections": structure_chunks(knowledge + update, embedder.tokenizer),
-                "records": record_chunks(knowledge + update, embedder.tokenizer)}
+                "records": record_chunks(knowledge + update, embedder.tokenizer, max_tokens=CHUNK_TOKENS)}
     by_id = {kind: {p["id"]: p for p in chunks} for kind, chunks in passages.items()}
     dense = {kind: DenseRetriever(chunks, embedder) for kind, chunks in passages.items()}
     rows: list[dict] = []
