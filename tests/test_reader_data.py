@@ -99,3 +99,32 @@ def test_the_two_reader_recipes_train_on_the_same_questions():
     abstain, _ = training_rows(recipe("lesson11-reader-abstain"))
     assert (len(train), len(validation)) == (240, 24)
     assert [r["question"] for r in train] == [r["question"] for r in abstain]
+
+
+# --- lesson 11's run: grading a trained reader, and the report ------------------------------------------
+
+def test_a_trained_reader_is_graded_on_its_final_answer_and_the_base_model_on_its_whole_text():
+    from course_lib.rag.pipeline import RagAnswer
+    from course_lib.runs.lesson11_reader import graded_text
+
+    quoted = RagAnswer("Q?", '"Price €2.50 | protein 4 g" [m#4] Answer: 250 kcal', [], [], 0, 0.0, 0.0, [])
+    assert graded_text([quoted], trained=True)[0].text == "250 kcal"
+    assert graded_text([quoted], trained=False)[0].text == quoted.text
+
+
+def test_the_report_prints_each_seed_and_tests_each_reader_against_the_base_on_the_same_questions():
+    from course_lib.runs.lesson11_reader import report
+
+    questions = {f"f{i}": {"type": "keyword"} for i in range(10)} | {"u0": {"type": "update_fact"}}
+
+    def row(system, seed, right_facts):
+        right = {f"f{i}": int(i < right_facts) for i in range(10)} | {"u0": 0}
+        return {"part": "oracle", "system": system, "seed": seed, "per question": {"right": right},
+                "answers": {q: "x" for q in right}}
+
+    text = report({"rows": [row("base reader", None, 0), row("RAFT reader", 0, 9), row("RAFT reader", 1, 8)]},
+                  questions)
+    assert "RAFT reader             right, facts                9/10, 8/10 (seeds 0, 1)" in text
+    facts_line = next(line for line in text.splitlines() if line.startswith("base reader vs RAFT reader, right on facts"))
+    assert "10 questions x 2 seeds" in facts_line and "difference +85%" in facts_line    # 0% vs (9 + 8) / 20
+    assert "more than chance explains" in facts_line                                     # 9 questions all one way

@@ -24,6 +24,7 @@ import time
 from typing import Any, Mapping, Sequence
 
 from course_lib import data, results
+from course_lib.results import compare_systems
 from course_lib.finetuning.reader_data import final_answer
 from course_lib.finetuning.recipes import build, recipe
 from course_lib.models import load_embedder, load_llm
@@ -34,7 +35,7 @@ from course_lib.rag.reader import READER_SYSTEM, example_for
 from course_lib.rag.records import record_chunks
 from course_lib.rag.retrievers import DenseRetriever
 from course_lib.runs.lesson09_rag import CHUNK_TOKENS, GoldPassages, grade_row, rates_row
-from course_lib.runs.lesson09_reader import ONE_FACT_TYPES
+from course_lib.runs.lesson09_reader import ONE_FACT_TYPES, outcomes
 from course_lib.stats import stratified_sample
 
 RESULTS = "lesson11_reader.json"
@@ -123,6 +124,38 @@ def _regrade(row: Mapping[str, Any]) -> dict | None:
     """A stored row graded again from its final answers (the raw ones are kept beside them)."""
     graded = grade_row({**row, "part": "retrieval"})       # grade_row knows lesson 09's part names
     return None if graded is None else {**graded, "part": row["part"]}
+
+
+def _only(rows: Sequence[Mapping[str, Any]], types: Sequence[str], questions: Mapping[str, Mapping]) -> list[dict]:
+    """The rows with their right/wrong outcomes cut to questions of ``types`` (for a paired test on that set)."""
+    return [{**r, "per question": {"right": {q: v for q, v in r["per question"]["right"].items()
+                                             if questions[q]["type"] in types}}} for r in rows]
+
+
+def report(stored: Mapping[str, Any], questions: Mapping[str, Mapping] | None = None) -> str:
+    """Every system in both conditions: each seed's rates (never pooled as if seeds were more questions), and
+    each trained reader against the base reader on the fact questions and on the update week (paired; seeds
+    resampled inside questions)."""
+    questions = questions or {q["id"]: q for q in data.load_questions()}
+    lines = []
+    for part in ("oracle", "retrieved"):
+        rows = [r for r in stored["rows"] if r["part"] == part]
+        lines.append(f"--- {part} context")
+        for system in LABELS.values():
+            mine = sorted((r for r in rows if r["system"] == system), key=lambda r: -1 if r["seed"] is None else r["seed"])
+            if not mine:
+                continue
+            each = [outcomes(r, questions) for r in mine]
+            for name in each[0]:
+                counts = ", ".join(f"{o[name].k}/{o[name].n}" for o in each)
+                lines.append(f"{system:23} {name:27} {counts}" + (" (seeds " + ", ".join(str(r["seed"]) for r in mine) + ")"
+                                                                 if len(mine) > 1 else ""))
+        for system in list(LABELS.values())[1:]:
+            for label, types in (("facts", ONE_FACT_TYPES), ("update week", ("update_fact",))):
+                if any(r["system"] == system for r in rows) and any(r["system"] == LABELS["base"] for r in rows):
+                    test = compare_systems(_only(rows, types, questions), LABELS["base"], system, "right")
+                    lines.append(f"base reader vs {system}, right on {label}: {test.sentence}")
+    return "\n".join(lines)
 
 
 def load_results(path: Any | None = None) -> dict:
