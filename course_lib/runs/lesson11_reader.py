@@ -103,20 +103,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     oracle = GoldPassages(dense, records, answerable).by_question        # the answer-bearing record first
     gold = {q: ids[:1] for q, ids in oracle.items()}
     retriever = FilteredRetriever(dense)
-    rows = [] if args.no_base else _rows("base", None, base, tokenizer, retriever, records, gold, answerable,
-                                         unanswerable, {"training seconds": 0.0})
+    command = "python -m course_lib.runs.lesson11_reader " + " ".join(argv if argv is not None else sys.argv[1:])
+    out = args.out or results.path_of(RESULTS)
+
+    def save(rows: list[dict]) -> None:       # after every model: an interrupted run keeps what it measured
+        results.save(rows, command.strip(), out, key=("part", "system", "seed"), k=K, max_new_tokens=MAX_NEW)
+        print(f"wrote {out}", flush=True)
+
+    if not args.no_base:
+        save(_rows("base", None, base, tokenizer, retriever, records, gold, answerable, unanswerable,
+                   {"training seconds": 0.0}))
     for name in args.recipes:
         for seed in args.seeds:
             fresh, _ = load_llm(verbose=False)
             built = build(name, fresh, tokenizer, recipe(name, seed=seed), progress=False)
-            rows += _rows(name, seed, built.model, tokenizer, retriever, records, gold, answerable, unanswerable,
-                          {"training seconds": round(built.run.seconds, 1), "trained now": built.trained_now})
+            save(_rows(name, seed, built.model, tokenizer, retriever, records, gold, answerable, unanswerable,
+                       {"training seconds": round(built.run.seconds, 1), "trained now": built.trained_now}))
             del built, fresh
             gc.collect()
-    command = "python -m course_lib.runs.lesson11_reader " + " ".join(argv if argv is not None else sys.argv[1:])
-    out = args.out or results.path_of(RESULTS)
-    results.save(rows, command.strip(), out, key=("part", "system", "seed"), k=K, max_new_tokens=MAX_NEW)
-    print(f"wrote {out}")
     return 0
 
 
