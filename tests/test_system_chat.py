@@ -73,3 +73,11 @@ def test_the_widget_answers_the_start_question_and_again_on_ask():
     typed.value = ""
     controls.children[1].click()
     assert "Type a question" in view.value and len(calls) == 1
+
+
+def test_clearing_the_boxs_systems_frees_them_and_ask_then_says_so():
+    box = explorer([System("base", lambda qs, b: ["Leek soup."])], [QUESTION], DOCS, start=QUESTION["question"])
+    box.systems.clear()
+    assert "right" in box.children[3].value                # the last answers stay on screen
+    box.children[2].children[1].click()
+    assert "at least one system" in box.children[3].value

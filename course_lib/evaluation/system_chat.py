@@ -89,7 +89,11 @@ def explorer(systems: Sequence[Any], questions: Sequence[Mapping[str, Any]],
              documents: Mapping[str, Mapping[str, Any]] | None = None, profile: Mapping[str, Any] | None = None,
              start: str | None = None):
     """An ipywidgets box: pick a benchmark question or type one, tick systems, press Ask (each system
-    generates, a few seconds each on a CPU), and read the answers side by side with their verdicts."""
+    generates, a few seconds each on a CPU), and read the answers side by side with their verdicts.
+
+    ``box.systems`` is the name-to-system dict the box asks; clearing it frees the models the systems hold
+    (the last answers stay on screen, and Ask then says to choose a system).
+    """
     import ipywidgets as widgets
 
     by_text = {q["question"]: q for q in questions}
@@ -107,7 +111,7 @@ def explorer(systems: Sequence[Any], questions: Sequence[Mapping[str, Any]],
             view.value = chat_view(question, {})
             return
         view.value = "<i>The systems are answering...</i>"
-        answers = ask_all([by_name[n] for n in chosen.value], question)
+        answers = ask_all([by_name[n] for n in chosen.value if n in by_name], question)
         view.value = chat_view(question, answers, documents, by_text.get(question), profile)
 
     def picked(_change: Any = None) -> None:
@@ -118,4 +122,7 @@ def explorer(systems: Sequence[Any], questions: Sequence[Mapping[str, Any]],
     ask.on_click(answer)
     if start:
         answer()
-    return widgets.VBox([pick, typed, widgets.HBox([chosen, ask]), view])
+    box = widgets.VBox([pick, typed, widgets.HBox([chosen, ask]), view])
+    # The systems hold their models: ``box.systems.clear()`` frees them and keeps the last view on screen.
+    box.systems = by_name
+    return box
