@@ -50,7 +50,7 @@ def test_paraphrases_must_leave_one_wording_for_validation(paraphrases):
 
 
 def test_dialogue_recipes_are_not_built_here():
-    with pytest.raises(ValueError, match="'facts' or 'raft'"):
+    with pytest.raises(ValueError, match="'facts', 'raft'"):
         training_rows(Recipe("lora"))
 
 

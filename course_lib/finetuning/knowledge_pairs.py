@@ -168,7 +168,7 @@ def facts(docs: Sequence[Mapping[str, Any]]) -> list[Fact]:
     return found
 
 
-def _wordings(fact: Fact) -> list[tuple[str, str]]:
+def question_wordings(fact: Fact) -> list[tuple[str, str]]:
     """Every (question, subject name) the templates give for one fact, in a fixed order."""
     label = NUTRIENTS[fact.attribute][0] if fact.attribute in NUTRIENTS else ""
     return [(t.format(s=name, n=label), name) for t in QUESTIONS[fact.family] for name in fact.names]
@@ -179,7 +179,7 @@ def _answer(fact: Fact, name: str, rng: random.Random) -> str:
     return rng.choice(ANSWERS[fact.family]).format(s=name, S=name[0].upper() + name[1:], n=label, v=fact.value)
 
 
-def _check_int(value: Any, name: str, low: int, what: str) -> None:
+def check_int(value: Any, name: str, low: int, what: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be a whole number >= {low} ({what}), got {value!r}.")
 
@@ -197,8 +197,8 @@ def knowledge_pairs(docs: Sequence[Mapping[str, Any]], paraphrases: int = 1, see
     (140, 140, ['doc_id', 'fact', 'id', 'messages', 'question'])
     """
     found = facts(docs)
-    _check_int(paraphrases, "paraphrases", 1, "distinct question wordings per fact")
-    available = min(len(_wordings(f)) for f in found)
+    check_int(paraphrases, "paraphrases", 1, "distinct question wordings per fact")
+    available = min(len(question_wordings(f)) for f in found)
     if paraphrases > available:
         per = ", ".join(f"{k} {len(v)}" for k, v in QUESTIONS.items())
         raise ValueError(f"paraphrases={paraphrases} but only {available} distinct wordings exist for some facts "
@@ -206,7 +206,7 @@ def knowledge_pairs(docs: Sequence[Mapping[str, Any]], paraphrases: int = 1, see
                          f"Use paraphrases <= {available}.")
     rng, rows = random.Random(seed), []
     for i, fact in enumerate(found):
-        for p, (question, name) in enumerate(rng.sample(_wordings(fact), paraphrases)):
+        for p, (question, name) in enumerate(rng.sample(question_wordings(fact), paraphrases)):
             rows.append({"id": f"kp-{i:05d}-{p}", "doc_id": fact.doc_id, "fact": asdict(fact), "question": question,
                          "messages": [{"role": "user", "content": question},
                                       {"role": "assistant", "content": _answer(fact, name, rng)}]})
@@ -252,9 +252,9 @@ def raft_examples(docs: Sequence[Mapping[str, Any]], n: int, seed: int = 0, dist
 
     docs = _check_docs(docs)
     found = facts(docs)
-    _check_int(n, "n", 1, "examples to build")
-    _check_int(distractors, "distractors", 0, "documents besides the oracle")
-    _check_int(max_chars, "max_chars", 100, "characters kept per document")
+    check_int(n, "n", 1, "examples to build")
+    check_int(distractors, "distractors", 0, "documents besides the oracle")
+    check_int(max_chars, "max_chars", 100, "characters kept per document")
     if isinstance(no_answer_share, bool) or not isinstance(no_answer_share, (int, float)) \
             or not 0 <= no_answer_share <= 1:
         raise ValueError(f"no_answer_share must be a share between 0 and 1 (e.g. 0.2), got {no_answer_share!r}.")
@@ -279,7 +279,7 @@ def raft_examples(docs: Sequence[Mapping[str, Any]], n: int, seed: int = 0, dist
         context = [{"id": d["id"], "title": d.get("title", ""),
                     "text": _excerpt(d["text"], fact.anchor if d is oracle else "", max_chars)} for d in records]
         shown = oracle.get("title", "") + "\n" + _excerpt(oracle["text"], fact.anchor, max_chars)
-        wordings = _wordings(fact)
+        wordings = question_wordings(fact)
         visible = [(q, name) for q, name in wordings if all(t in shown for t in re.findall(r"[\w-]*\d[\w-]*", name))]
         question, name = rng.choice(visible or wordings)
         if k in no_answer:

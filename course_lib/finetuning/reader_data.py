@@ -18,8 +18,7 @@ import random
 import re
 from typing import Any, Mapping, Sequence
 
-from course_lib.evaluation.grading import contains_answer
-from course_lib.finetuning.knowledge_pairs import Fact, _check_int, _wordings, facts
+from course_lib.finetuning.knowledge_pairs import Fact, check_int, question_wordings, facts
 
 __all__ = ["TRAIN_WEEKS", "ORACLE_SHARE", "ABSTAIN", "training_documents", "reader_target", "final_answer",
            "reader_examples"]
@@ -45,8 +44,8 @@ def training_documents(docs: Sequence[Mapping[str, Any]], questions: Sequence[Ma
 
 
 def _has(text: str, value: str) -> bool:
-    # As the grader reads a number: whole ("8 mg" is not in "138 mg").
-    return contains_answer(text, [value])
+    # A number counts whole, as the grader reads it: "8 mg" is not in "138 mg", "2.5 g" not in "12.5 g".
+    return re.search(r"(?<![\w.,])" + re.escape(value) + r"(?![\d])(?![.,]\d)", text) is not None
 
 
 def _holds(record: Mapping[str, Any], fact: Fact) -> bool:
@@ -104,8 +103,8 @@ def reader_examples(docs: Sequence[Mapping[str, Any]], records: Sequence[Mapping
     from course_lib.rag.pipeline import build_rag_prompt  # rag imports torch via tokens; building facts should not
     from course_lib.rag.reader import READER_SYSTEM
 
-    _check_int(n, "n", 1, "examples to build")
-    _check_int(k, "k", 1, "records per context")
+    check_int(n, "n", 1, "examples to build")
+    check_int(k, "k", 1, "records per context")
     if isinstance(oracle_share, bool) or not isinstance(oracle_share, (int, float)) or not 0 <= oracle_share <= 1:
         raise ValueError(f"oracle_share must be a share between 0 and 1 (e.g. 0.8), got {oracle_share!r}.")
     by_doc: dict[str, list[Mapping[str, Any]]] = {}
@@ -129,8 +128,8 @@ def reader_examples(docs: Sequence[Mapping[str, Any]], records: Sequence[Mapping
         context = pool + [oracle] if i in with_oracle else pool
         rng.shuffle(context)
         shown = f"{oracle.get('title', '')}\n{oracle['text']}"
-        visible = [(q, name) for q, name in _wordings(fact) if all(t in shown for t in re.findall(r"[\w-]*\d[\w-]*", name))]
-        question, _ = rng.choice(visible or _wordings(fact))
+        visible = [(q, name) for q, name in question_wordings(fact) if all(t in shown for t in re.findall(r"[\w-]*\d[\w-]*", name))]
+        question, _ = rng.choice(visible or question_wordings(fact))
         answer = reader_target(fact, oracle) if i in with_oracle or not abstain else ABSTAIN
         rows.append({"id": f"reader-{seed}-{i:05d}", "doc_id": fact.doc_id, "question": question,
                      "oracle": i in with_oracle, "context_ids": [r["id"] for r in context],

@@ -43,7 +43,7 @@ class Chunk:
     prefix: str = ""
 
 
-class _Tokens:
+class Tokens:
     """Token character spans of one text, so any span's token count is two binary searches."""
 
     def __init__(self, text: str, tokenizer: Any = None):
@@ -72,13 +72,13 @@ def _token_spans(text: str, tokenizer: Any) -> list[tuple[int, int]]:
     return [(s, e) for s, e in encoded["offset_mapping"] if e > s]
 
 
-def _check_budget(name: str, value: Any, minimum: int) -> int:
+def check_budget(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     return value
 
 
-def _windows(tokens: Sequence[tuple[int, int]], size: int, overlap: int) -> list[Span]:
+def token_windows(tokens: Sequence[tuple[int, int]], size: int, overlap: int) -> list[Span]:
     step = size - overlap
     spans = []
     for first in range(0, len(tokens), step):
@@ -99,11 +99,11 @@ def fixed_size(text: str, size: int, overlap: int = 0, *, tokenizer: Any = None)
     >>> [text[s:e] for s, e, _ in fixed_size(text, size=3, overlap=1)]
     ['a b c', 'c d e', 'e f g']
     """
-    _check_budget("size", size, 1)
-    _check_budget("overlap", overlap, 0)
+    check_budget("size", size, 1)
+    check_budget("overlap", overlap, 0)
     if overlap >= size:
         raise ValueError(f"overlap ({overlap}) must be smaller than size ({size}), or the windows never advance.")
-    return _windows(_token_spans(text, tokenizer), size, overlap)
+    return token_windows(_token_spans(text, tokenizer), size, overlap)
 
 
 # A sentence ends at . ! or ? (plus closing quotes/brackets) followed by white space and a capital,
@@ -113,7 +113,7 @@ _END = re.compile(r"[.!?][\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9€£$])|\n")
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "cf.", "approx.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "No.", "Fig.")
 
 
-def _sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     end = len(text) if end is None else end
     spans, begin = [], start
     for match in _END.finditer(text, start, end):
@@ -144,10 +144,10 @@ def split_sentences(text: str) -> list[str]:
     >>> split_sentences("Price €8.90, e.g. for D-813. Served daily!\\nAllergens: fish")
     ['Price €8.90, e.g. for D-813.', 'Served daily!', 'Allergens: fish']
     """
-    return [text[s:e] for s, e, _ in _sentence_spans(text)]
+    return [text[s:e] for s, e, _ in sentence_spans(text)]
 
 
-def _pack(units: Iterable[Span], tokens: _Tokens, budget: int, headings: tuple[str, ...] = ()) -> list[Span]:
+def _pack(units: Iterable[Span], tokens: Tokens, budget: int, headings: tuple[str, ...] = ()) -> list[Span]:
     """Greedily join consecutive units while the joined span stays within ``budget`` tokens."""
     packed: list[Span] = []
     current: Span | None = None
@@ -156,7 +156,7 @@ def _pack(units: Iterable[Span], tokens: _Tokens, budget: int, headings: tuple[s
             if current:
                 packed.append(current)
                 current = None
-            packed += [Span(s, e, headings) for s, e, _ in _windows(tokens.inside(unit.start, unit.end), budget, 0)]
+            packed += [Span(s, e, headings) for s, e, _ in token_windows(tokens.inside(unit.start, unit.end), budget, 0)]
         elif current and tokens.count(current.start, unit.end) <= budget:
             current = Span(current.start, unit.end, headings)
         else:
@@ -177,11 +177,11 @@ def by_sentence(text: str, max_tokens: int, *, tokenizer: Any = None) -> list[Sp
     >>> [text[s:e] for s, e, _ in by_sentence(text, max_tokens=5)]
     ['One two three. Four five.', 'Six seven eight nine.']
     """
-    _check_budget("max_tokens", max_tokens, 1)
-    return _pack(_sentence_spans(text), _Tokens(text, tokenizer), max_tokens)
+    check_budget("max_tokens", max_tokens, 1)
+    return _pack(sentence_spans(text), Tokens(text, tokenizer), max_tokens)
 
 
-def _paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     end = len(text) if end is None else end
     spans, begin = [], start
     for match in re.finditer(r"\n[ \t]*\n\s*", text[start:end]):
@@ -200,17 +200,17 @@ def by_paragraph(text: str, max_tokens: int, *, tokenizer: Any = None) -> list[S
     >>> [text[s:e] for s, e, _ in by_paragraph(text, max_tokens=4)]
     ['Intro line.', 'One two three.', 'Four five six.']
     """
-    _check_budget("max_tokens", max_tokens, 1)
-    tokens, spans = _Tokens(text, tokenizer), []
-    for para in _paragraph_spans(text):
+    check_budget("max_tokens", max_tokens, 1)
+    tokens, spans = Tokens(text, tokenizer), []
+    for para in paragraph_spans(text):
         if tokens.count(para.start, para.end) <= max_tokens:
             spans.append(para)
         else:
-            spans += _pack(_sentence_spans(text, para.start, para.end), tokens, max_tokens)
+            spans += _pack(sentence_spans(text, para.start, para.end), tokens, max_tokens)
     return spans
 
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
 def heading_prefix(headings: Sequence[str]) -> str:
@@ -229,9 +229,9 @@ def by_structure(text: str, max_tokens: int, *, tokenizer: Any = None) -> list[S
     >>> [(text[s:e], h) for s, e, h in by_structure(text, max_tokens=20)]
     [('Soak beans overnight.', ('Soaking',)), ('Boil them hard.', ('Cooking',))]
     """
-    _check_budget("max_tokens", max_tokens, 1)
-    tokens, spans = _Tokens(text, tokenizer), []
-    headings = list(_HEADING.finditer(text))
+    check_budget("max_tokens", max_tokens, 1)
+    tokens, spans = Tokens(text, tokenizer), []
+    headings = list(HEADING.finditer(text))
     # Sections: (start of body, end of body, heading path); the text before the first heading has no path.
     sections, path = [(0, headings[0].start() if headings else len(text), ())], []
     for i, match in enumerate(headings):
@@ -240,7 +240,7 @@ def by_structure(text: str, max_tokens: int, *, tokenizer: Any = None) -> list[S
         end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
         sections.append((match.end(), end, tuple(title for _, title in path)))
     for start, end, path_titles in sections:
-        paragraphs = _paragraph_spans(text, start, end)
+        paragraphs = paragraph_spans(text, start, end)
         if not paragraphs:  # a heading followed at once by a sub-heading: its title lives on in the path
             continue
         budget = max_tokens - len(_token_spans(heading_prefix(path_titles), tokenizer))
@@ -250,7 +250,7 @@ def by_structure(text: str, max_tokens: int, *, tokenizer: Any = None) -> list[S
         units = []
         for para in paragraphs:
             fits = tokens.count(para.start, para.end) <= budget
-            units += [para] if fits else _pack(_sentence_spans(text, para.start, para.end), tokens, budget)
+            units += [para] if fits else _pack(sentence_spans(text, para.start, para.end), tokens, budget)
         spans += _pack(units, tokens, budget, path_titles)
     return spans
 

@@ -20,7 +20,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 # The span helpers of the chunking lesson, reused rather than written twice.
-from course_lib.rag.chunking import (_HEADING, Span, _check_budget, _paragraph_spans, _sentence_spans, _Tokens, _windows,
+from course_lib.rag.chunking import (HEADING, Span, check_budget, paragraph_spans, sentence_spans, Tokens, token_windows,
                                      chunk_documents)
 from course_lib.rag.retrievers import as_records
 
@@ -50,7 +50,7 @@ def _block_records(text: str, block: Span, path: tuple[str, ...]) -> list[Span]:
         return [Span(s, e, path + tuple(o.rstrip(":").strip() for o in others)) for s, e, _ in items]
     if len(lines) > 1:
         return [Span(block.start, block.end, path)]
-    return [Span(s, e, path) for s, e, _ in _sentence_spans(text, block.start, block.end)]
+    return [Span(s, e, path) for s, e, _ in sentence_spans(text, block.start, block.end)]
 
 
 def by_record(text: str, max_tokens: int = 200, *, tokenizer: Any = None) -> list[Span]:
@@ -65,9 +65,9 @@ def by_record(text: str, max_tokens: int = 200, *, tokenizer: Any = None) -> lis
      ('Iron: 1 mg', ('Per 100 g', 'Per portion')),
      ('Grill: Cod (D-1)\\nPrice €8.90', ('Per 100 g',)), ('One.', ('Per 100 g',)), ('Two.', ('Per 100 g',))]
     """
-    _check_budget("max_tokens", max_tokens, 1)
-    tokens, spans, path, level_path = _Tokens(text, tokenizer), [], (), []
-    cuts = [(m.start(), m.end(), len(m.group(1)), m.group(2).strip()) for m in _HEADING.finditer(text)]
+    check_budget("max_tokens", max_tokens, 1)
+    tokens, spans, path, level_path = Tokens(text, tokenizer), [], (), []
+    cuts = [(m.start(), m.end(), len(m.group(1)), m.group(2).strip()) for m in HEADING.finditer(text)]
     bounds = [0] + [c[0] for c in cuts] + [len(text)]
     for n in range(len(bounds) - 1):
         start, end = bounds[n], bounds[n + 1]
@@ -75,13 +75,13 @@ def by_record(text: str, max_tokens: int = 200, *, tokenizer: Any = None) -> lis
             _, body, level, title = cuts[n - 1]
             level_path = [(lvl, t) for lvl, t in level_path if lvl < level] + [(level, title)]
             path, start = tuple(t for _, t in level_path), body
-        for block in _paragraph_spans(text, start, end):
+        for block in paragraph_spans(text, start, end):
             for rec in _block_records(text, block, path):
                 if tokens.count(rec.start, rec.end) <= max_tokens:
                     spans.append(rec)
                 else:
                     spans += [Span(s, e, rec.headings) for s, e, _ in
-                              _windows(tokens.inside(rec.start, rec.end), max_tokens, 0)]
+                              token_windows(tokens.inside(rec.start, rec.end), max_tokens, 0)]
     return spans
 
 
