@@ -227,7 +227,7 @@ rag-evaluation: setup
 
 # Lesson 11's benchmark of every approach (python -m course_lib.runs.lesson11_benchmark --help for its parts), and
 # the trained readers (RAFT, and RAFT-style with abstention) against the base reader: results/lesson11_benchmark.json
-# and results/lesson11_reader.json (the readers take about 10 minutes a seed on 2 cores).
+# and results/lesson11_reader.json (the readers take about 25 minutes a seed on 2 cores).
 benchmark: setup
 	$(BIN)/python -m course_lib.runs.lesson11_benchmark --seeds $(SEEDS)
 	$(BIN)/python -m course_lib.runs.lesson11_reader --seeds $(SEEDS)

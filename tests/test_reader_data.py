@@ -115,7 +115,8 @@ def test_a_trained_reader_is_graded_on_its_final_answer_and_the_base_model_on_it
 def test_the_report_prints_each_seed_and_tests_each_reader_against_the_base_on_the_same_questions():
     from course_lib.runs.lesson11_reader import report
 
-    questions = {f"f{i}": {"type": "keyword"} for i in range(10)} | {"u0": {"type": "update_fact"}}
+    questions = ({f"f{i}": {"type": "keyword", "gold_doc_ids": ["nut-0001"]} for i in range(10)}
+                 | {"u0": {"type": "update_fact", "gold_doc_ids": ["menu-w10-mon"]}})
 
     def row(system, seed, right_facts):
         right = {f"f{i}": int(i < right_facts) for i in range(10)} | {"u0": 0}
@@ -124,7 +125,10 @@ def test_the_report_prints_each_seed_and_tests_each_reader_against_the_base_on_t
 
     text = report({"rows": [row("base reader", None, 0), row("RAFT reader", 0, 9), row("RAFT reader", 1, 8)]},
                   questions)
-    assert "RAFT reader             right, facts                9/10, 8/10 (seeds 0, 1)" in text
+    line = next(line for line in text.splitlines() if line.startswith("RAFT reader             right, facts"))
+    assert line.endswith("(seeds 0, 1)") and "9/10 = 90%" in line and "8/10 = 80%" in line and "95% CI" in line
+    seen = next(line for line in text.splitlines() if "documents never seen" in line)
+    assert "9/11" in seen and "8/11" in seen        # none of these documents is among the training weeks
     facts_line = next(line for line in text.splitlines() if line.startswith("base reader vs RAFT reader, right on facts"))
     assert "10 questions x 2 seeds" in facts_line and "difference +85%" in facts_line    # 0% vs (9 + 8) / 20
     assert "more than chance explains" in facts_line                                     # 9 questions all one way

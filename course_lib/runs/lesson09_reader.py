@@ -71,6 +71,16 @@ def ladder_tests(rows: Sequence[Mapping[str, Any]], metric: str = "right") -> di
                    "p, Holm": round(adjusted[name], 4), "sentence": t.sentence} for name, (before, t) in tests.items()}
 
 
+def questions_of(types: Sequence[str], limit: int | None = None) -> list[dict]:
+    """The questions of ``types``, or for a quick check a sample of ``limit`` of them stratified by type.
+
+    >>> len(questions_of(["update_fact"])), len(questions_of(["update_fact"], limit=3))
+    (25, 3)
+    """
+    qs = data.load_questions(list(types))
+    return qs if limit is None else stratified_sample(qs, min(limit, len(qs)), key="type")
+
+
 def outcomes(row: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Proportion]:
     """A stored row's rates by question set: right on the fact questions and on the update week's, refused
     ("I don't know") on those answerable ones, hallucinated on the unanswerable ones (when it asked them).
@@ -112,14 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(results.regrade(RESULTS, grade_row, ("part", "system", "seed"), "python -m course_lib.runs.lesson09_reader --regrade"))
         return 0
 
-    def some(types: Sequence[str]) -> list[dict]:
-        qs = data.load_questions(list(types))
-        return qs if args.limit is None else stratified_sample(qs, min(args.limit, len(qs)), key="type")
-
     model, tokenizer = load_llm(verbose=False)
     embedder = load_embedder()
     knowledge, update = data.load_knowledge(), data.load_update()
-    facts, updated, unanswerable = some(ONE_FACT_TYPES), some(["update_fact"]), some(["unanswerable"])
+    facts, updated, unanswerable = (questions_of(t, args.limit) for t in (ONE_FACT_TYPES, ["update_fact"], ["unanswerable"]))
     # Every document, the update week's too: the update has been added (lesson 09's "RAG, after").
     passages = {"sections": structure_chunks(knowledge + update, embedder.tokenizer),
                 "records": record_chunks(knowledge + update, embedder.tokenizer, max_tokens=CHUNK_TOKENS)}

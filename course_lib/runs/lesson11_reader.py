@@ -12,7 +12,7 @@ never seen in training) and every unanswerable one, in two conditions:
 A trained reader is graded on what follows its last "Answer:" (``reader_data.final_answer``): its quote holds
 other numbers of the same line. Writes ``results/lesson11_reader.json``::
 
-    python -m course_lib.runs.lesson11_reader --seeds 0 1 2        # part of make benchmark, about 10 minutes a seed
+    python -m course_lib.runs.lesson11_reader --seeds 0 1 2        # part of make benchmark, about 25 minutes a seed
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import Any, Mapping, Sequence
 
 from course_lib import data, results
 from course_lib.results import compare_systems
-from course_lib.finetuning.reader_data import final_answer
+from course_lib.finetuning.reader_data import TRAIN_WEEKS, final_answer
 from course_lib.finetuning.recipes import build, recipe
 from course_lib.models import load_embedder, load_llm
 from course_lib.rag.controlled import ControlledContext
@@ -35,8 +35,8 @@ from course_lib.rag.reader import READER_SYSTEM, example_for
 from course_lib.rag.records import record_chunks
 from course_lib.rag.retrievers import DenseRetriever
 from course_lib.runs.lesson09_rag import CHUNK_TOKENS, GoldPassages, grade_row, rates_row
-from course_lib.runs.lesson09_reader import ONE_FACT_TYPES, outcomes
-from course_lib.stats import stratified_sample
+from course_lib.runs.lesson09_reader import ONE_FACT_TYPES, outcomes, questions_of
+from course_lib.stats import Proportion, proportion_of
 
 RESULTS = "lesson11_reader.json"
 COMMAND = "make benchmark"
@@ -86,20 +86,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--regrade", action="store_true", help="grade the stored answers again; no model")
     args = parser.parse_args(argv)
     if args.regrade:
-        print(results.regrade(RESULTS, _regrade, ("part", "system", "seed"), "python -m course_lib.runs.lesson11_reader --regrade"))
+        print(results.regrade(RESULTS, grade_row, ("part", "system", "seed"), "python -m course_lib.runs.lesson11_reader --regrade"))
         return 0
-
-    def some(types: Sequence[str]) -> list[dict]:
-        qs = data.load_questions(list(types))
-        return qs if args.limit is None else stratified_sample(qs, min(args.limit, len(qs)), key="type")
 
     base, tokenizer = load_llm(verbose=False)
     embedder = load_embedder()
     chunks = record_chunks(data.load_knowledge(include_update=True), embedder.tokenizer, max_tokens=CHUNK_TOKENS)
     records = {c["id"]: c for c in chunks}
     dense = DenseRetriever(chunks, embedder)
-    answerable = some(ONE_FACT_TYPES) + some(["update_fact"])
-    unanswerable = some(["unanswerable"])
+    answerable = questions_of(ONE_FACT_TYPES, args.limit) + questions_of(["update_fact"], args.limit)
+    unanswerable = questions_of(["unanswerable"], args.limit)
     oracle = GoldPassages(dense, records, answerable).by_question        # the answer-bearing record first
     gold = {q: ids[:1] for q, ids in oracle.items()}
     retriever = FilteredRetriever(dense)
@@ -124,16 +120,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _regrade(row: Mapping[str, Any]) -> dict | None:
-    """A stored row graded again from its final answers (the raw ones are kept beside them)."""
-    graded = grade_row({**row, "part": "retrieval"})       # grade_row knows lesson 09's part names
-    return None if graded is None else {**graded, "part": row["part"]}
-
-
 def _only(rows: Sequence[Mapping[str, Any]], types: Sequence[str], questions: Mapping[str, Mapping]) -> list[dict]:
     """The rows with their right/wrong outcomes cut to questions of ``types`` (for a paired test on that set)."""
     return [{**r, "per question": {"right": {q: v for q, v in r["per question"]["right"].items()
                                              if questions[q]["type"] in types}}} for r in rows]
+
+
+def seen_and_unseen(row: Mapping[str, Any], questions: Mapping[str, Mapping]) -> dict[str, Proportion]:
+    """A trained reader's right answers split by whether the question's documents were among its training
+    documents (the menus of ``reader_data.TRAIN_WEEKS``); nothing for the base reader, which trained on none.
+
+    >>> row = {"system": "RAFT reader", "per question": {"right": {"a": 1, "b": 0}}}
+    >>> qs = {"a": {"gold_doc_ids": ["menu-w02-mon"]}, "b": {"gold_doc_ids": ["nut-0001"]}}
+    >>> {k: str(v).split(" =")[0] for k, v in seen_and_unseen(row, qs).items()}
+    {'right, documents trained on': '1/1', 'right, documents never seen': '0/1'}
+    """
+    if row["system"] == LABELS["base"]:
+        return {}
+    right = row["per question"]["right"]
+    seen = {q: any(g.startswith(TRAIN_WEEKS) for g in questions[q]["gold_doc_ids"]) for q in right}
+    split = {"right, documents trained on": [right[q] for q in right if seen[q]],
+             "right, documents never seen": [right[q] for q in right if not seen[q]]}
+    return {name: proportion_of(flags) for name, flags in split.items() if flags}
 
 
 def report(stored: Mapping[str, Any], questions: Mapping[str, Mapping] | None = None) -> str:
@@ -149,11 +157,13 @@ def report(stored: Mapping[str, Any], questions: Mapping[str, Mapping] | None = 
             mine = sorted((r for r in rows if r["system"] == system), key=lambda r: -1 if r["seed"] is None else r["seed"])
             if not mine:
                 continue
-            each = [outcomes(r, questions) for r in mine]
+            each = [{**outcomes(r, questions), **seen_and_unseen(r, questions)} for r in mine]
             for name in each[0]:
-                counts = ", ".join(f"{o[name].k}/{o[name].n}" for o in each)
+                counts = "; ".join(str(o[name]) for o in each)
                 lines.append(f"{system:23} {name:27} {counts}" + (" (seeds " + ", ".join(str(r["seed"]) for r in mine) + ")"
                                                                  if len(mine) > 1 else ""))
+            if part == "oracle" and mine[0].get("training seconds"):
+                lines.append(f"{system:23} {'training seconds':27} " + ", ".join(f"{r['training seconds']:.0f}" for r in mine))
         for system in list(LABELS.values())[1:]:
             for label, types in (("facts", ONE_FACT_TYPES), ("update week", ("update_fact",))):
                 if any(r["system"] == system for r in rows) and any(r["system"] == LABELS["base"] for r in rows):
@@ -164,7 +174,7 @@ def report(stored: Mapping[str, Any], questions: Mapping[str, Mapping] | None = 
 
 def load_results(path: Any | None = None) -> dict:
     """The stored run (``runs``: date and command; ``rows``: one per condition, system and seed)."""
-    return results.load(path or results.path_of(RESULTS), COMMAND, "about 10 minutes a seed on 2 cores")
+    return results.load(path or results.path_of(RESULTS), COMMAND, "about 25 minutes a seed on 2 cores (20 of them training)")
 
 
 if __name__ == "__main__":
