@@ -4,9 +4,9 @@
 # The course gets its own Python environment (/opt/rag-vs-ft/env, Python 3.11 from conda-forge, exactly the lock),
 # registered as the kernel 'rag-vs-ft' in TLJH's user environment (/opt/tljh/user). The user environment keeps the
 # JupyterLab and jupyterhub-singleuser that match TLJH's hub; it only gains nbgitpuller and the widget front-end.
-# Memory limit 2560M: largest notebook peak 2031 MB (11_hybrids_and_benchmark.ipynb) + 512 MB for the
-#   single-user server, rounded up to 256 MB. Guarantee 2304M: median notebook peak 1546 MB + the same headroom.
-# CPU limit 2: the cores docs/budget.csv was measured on (slowest notebook 11_hybrids_and_benchmark.ipynb, 224 s);
+# Memory limit 2560M: largest notebook peak 2003 MB (11_hybrids_and_benchmark.ipynb) + 512 MB for the
+#   single-user server, rounded up to 256 MB. Guarantee 2304M: median notebook peak 1556 MB + the same headroom.
+# CPU limit 2: the cores docs/budget.csv was measured on (slowest notebook 11_hybrids_and_benchmark.ipynb, 179 s);
 #   guarantee 1: with every learner busy, a lesson takes at most 2x its measured time.
 # OMP_NUM_THREADS=1 in every learner's kernel: PyTorch's default, one spinning thread per core in every kernel,
 #   slows a whole class down (docs/instructors.md, capacity).
